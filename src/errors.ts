@@ -1,0 +1,59 @@
+/**
+ * The one error catalogue. Domain code throws these; only api/envelope.ts turns them into the
+ * Clerk error envelope and an HTTP status.
+ */
+export type ErrorType =
+  | 'ParsingError'
+  | 'LogicalError'
+  | 'AuthenticationError'
+  | 'InternalError'
+  | 'RateLimitError';
+
+export class RelevoError extends Error {
+  constructor(
+    readonly type: ErrorType,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}
+
+/** Malformed input: bad JSON, a missing or mistyped argument, a filter syntax error (400). */
+export class ParsingError extends RelevoError {
+  constructor(message: string) {
+    super('ParsingError', message, 400);
+  }
+}
+
+/** Well-formed but impossible (400, or 404 when the thing asked for does not exist). */
+export class LogicalError extends RelevoError {
+  constructor(message: string, status: 400 | 404 | 409 = 400) {
+    super('LogicalError', message, status);
+  }
+}
+
+/** Unknown or disabled key, private key missing or wrong (403). */
+export class AuthenticationError extends RelevoError {
+  constructor(message: string) {
+    super('AuthenticationError', message, 403);
+  }
+}
+
+/** Too many requests (429). Relevo extension. */
+export class RateLimitError extends RelevoError {
+  constructor(message: string) {
+    super('RateLimitError', message, 429);
+  }
+}
+
+/** `Missing Argument x`: the Clerk wording for an absent required argument. */
+export function missingArgument(name: string): ParsingError {
+  return new ParsingError(`Missing Argument ${name}`);
+}
+
+/** `Invalid Syntax In Argument: x`, optionally followed by what was wrong. */
+export function invalidArgument(name: string, detail?: string): ParsingError {
+  return new ParsingError(`Invalid Syntax In Argument: ${name}${detail ? ` (${detail})` : ''}`);
+}
