@@ -94,6 +94,8 @@ export interface CatalogStore {
   getDocs(storeId: number, kind: CatalogKind, keys: string[]): Promise<CatalogEntry[]>;
   /** Documents whose indexed email is one of these (already normalised). */
   findDocsByEmail(storeId: number, kind: CatalogKind, emails: string[]): Promise<CatalogEntry[]>;
+  /** Documents whose indexed customer ID is one of these (as strings). */
+  findDocsByCustomer(storeId: number, kind: CatalogKind, customers: string[]): Promise<CatalogEntry[]>;
   /** Every document of a kind, in key order, streamed in pages so memory stays bounded. */
   scanDocs(storeId: number, kind: CatalogKind, pageSize?: number): AsyncIterable<CatalogEntry[]>;
   countDocs(storeId: number, kind: CatalogKind): Promise<number>;
@@ -104,11 +106,160 @@ export interface CatalogStore {
   beginImport(storeId: number): Promise<ImportSession>;
 }
 
+
+/* ----------------------------------------------------------------------------------------- */
+/* Tracking: events, impressions, sales, identity                                              */
+/* ----------------------------------------------------------------------------------------- */
+
+/** Stored event types (sales and impressions have their own records). */
+export type EventType = 'click' | 'product' | 'category' | 'email' | 'cart' | 'returned' | 'debug';
+
+/** One tracked event. `time` is unix seconds (fractions allowed). IDs are keys (strings). */
+export interface TrackedEvent {
+  storeId: number;
+  type: EventType;
+  time: number;
+  visitor: string | null;
+  product?: string | null;
+  category?: string | null;
+  labels?: string[] | null;
+  api?: string | null;
+  /** The impression a click was joined to. */
+  requestId?: string | null;
+  /** 0-based position of a clicked product in the result it came from. */
+  position?: number | null;
+  external?: boolean;
+  /** Everything else the event carries (cart lines and basket_id, returned order/quantity, debug message…). */
+  data?: Doc | null;
+}
+
+/** A stored event with its sequence number (monotonic per database, in commit order). */
+export interface StoredEvent extends TrackedEvent {
+  seq: number;
+}
+
+/** A result shown to a visitor (every result-returning call with a visitor records one). */
+export interface ImpressionRecord {
+  storeId: number;
+  requestId: string;
+  time: number;
+  visitor: string;
+  api: string;
+  labels: string[];
+  /** What was asked: query / products / category / page. */
+  input: Doc;
+  /** Keys of the products (or other results) shown, in order. */
+  results: string[];
+}
+
+export interface SaleLine {
+  /** Product key (string). */
+  product: string;
+  /** Product ID as the shop sent it. */
+  id: Id;
+  price: number;
+  quantity: number;
+}
+
+/** A sale from `log/sale`. Idempotent on (storeId, sale). */
+export interface SaleRecord {
+  storeId: number;
+  /** Sale key: String(sale ID). */
+  sale: string;
+  /** Sale ID as the shop sent it. */
+  saleId: Id;
+  time: number;
+  visitor: string | null;
+  email: string | null;
+  customer: string | null;
+  lines: SaleLine[];
+  /** How each line was attributed (computed when logged). */
+  attribution?: Doc | null;
+}
+
+/** Everything one group commit writes. */
+export interface EventBatch {
+  events: TrackedEvent[];
+  impressions: ImpressionRecord[];
+  sales: SaleRecord[];
+}
+
+export interface CommitResult {
+  /** Parallel to batch.sales: true when the sale was new, false when (store, sale) already existed (also within the batch). */
+  newSales: boolean[];
+  /** Parallel to batch.events: the seq each event was stored under. */
+  eventSeqs: number[];
+}
+
+/** Who a person is: the visitors, emails and customer IDs linked into one identity. */
+export interface PersonKeys {
+  visitors: string[];
+  emails: string[];
+  customers: string[];
+}
+
+export interface ForgetStats {
+  events: number;
+  impressions: number;
+  salesAnonymised: number;
+  ordersAnonymised: number;
+  customersRemoved: number;
+  identitiesRemoved: number;
+}
+
+/** Events, impressions and sales. */
+export interface EventStore {
+  /** Writes a batch in ONE transaction; a sale whose (store, sale) exists is skipped (see CommitResult). */
+  commitBatch(batch: EventBatch): Promise<CommitResult>;
+  findImpression(storeId: number, requestId: string): Promise<ImpressionRecord | null>;
+  /**
+   * The newest impression of any of these visitors that showed `product`, optionally with this api
+   * and containing all these labels, not older than `since` (unix s).
+   */
+  findLatestImpressionShowing(storeId: number, visitors: string[], product: string, opts: { api?: string; labels?: string[]; since?: number }): Promise<ImpressionRecord | null>;
+  /** Events of these visitors, newest first. */
+  eventsOfVisitors(storeId: number, visitors: string[], opts?: { types?: EventType[]; limit?: number }): Promise<StoredEvent[]>;
+  /** Impressions of these visitors, newest first. */
+  impressionsOfVisitors(storeId: number, visitors: string[], limit?: number): Promise<ImpressionRecord[]>;
+  /** Sales of a person: any of these visitors, emails or customers; newest first. */
+  salesOf(storeId: number, keys: PersonKeys): Promise<SaleRecord[]>;
+  getSale(storeId: number, sale: string): Promise<SaleRecord | null>;
+  /** Replaces the stored attribution of a sale (e.g. after a return or a window change). */
+  setSaleAttribution(storeId: number, sale: string, attribution: Doc | null): Promise<void>;
+  /** Events of every store with seq > after, oldest first (model rebuilds, other instances tailing). */
+  eventsSince(after: number, limit: number): Promise<StoredEvent[]>;
+  /** Sales of a store in time order, paged (model rebuilds). */
+  scanSales(storeId: number, pageSize?: number): AsyncIterable<SaleRecord[]>;
+  /**
+   * Privacy: in ONE transaction, deletes the events and impressions of the visitors, anonymises
+   * their sales (visitor/email/customer removed, lines and totals kept), anonymises catalog orders
+   * with these emails/customers, removes catalog customers with these emails or IDs, and removes
+   * the identity links of the person.
+   */
+  forget(storeId: number, keys: PersonKeys): Promise<ForgetStats>;
+}
+
+/** Cross-device identity: visitors, emails and customer IDs linked into persons. */
+export interface IdentityStore {
+  /**
+   * Links a visitor (or none) with an email and/or customer ID. Creates a person when none of them
+   * is known; when they belong to different persons, merges those persons into one (union).
+   * Returns the person ID. Emails arrive normalised (trimmed, lower-cased).
+   */
+  link(storeId: number, visitor: string | null, keys: { email?: string | null; customer?: string | null }): Promise<string>;
+  /** The person of a visitor, email or customer ID (null when unknown). */
+  personOf(storeId: number, by: { visitor?: string; email?: string; customer?: string }): Promise<string | null>;
+  /** Everything linked to a person. */
+  keysOf(storeId: number, person: string): Promise<PersonKeys>;
+}
+
 /** An open storage backend. */
 export interface Storage {
   readonly dialect: 'sqlite' | 'postgres';
   readonly stores: StoreRegistry;
   readonly catalog: CatalogStore;
+  readonly events: EventStore;
+  readonly identity: IdentityStore;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,0 +1,59 @@
+/** Starting and stopping the servers a benchmark measures, each in its own process. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface Child {
+  port: number;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Spawns `node <script> args` and waits for a stdout line carrying "port":N. */
+export function spawnWithPort(script: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60000): Promise<Child> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => fail(new Error(`timed out starting ${script}: ${err.slice(-2000)}`)), timeoutMs);
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      proc.kill('SIGKILL');
+      reject(e);
+    };
+    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /"port":(\d+)/.exec(out);
+      if (m && /listening|^\{"port"/m.test(out)) {
+        clearTimeout(timer);
+        proc.stdout!.removeAllListeners('data');
+        proc.stdout!.resume();
+        resolve({ port: Number(m[1]), proc, stop: () => stopChild(proc) });
+      }
+    });
+    proc.on('exit', (code) => fail(new Error(`${script} exited with ${code}: ${err.slice(-2000)}`)));
+  });
+}
+
+/** SIGTERM, then SIGKILL after 10 s. */
+export function stopChild(proc: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null) return resolve();
+    proc.removeAllListeners('exit');
+    proc.once('exit', () => resolve());
+    proc.kill('SIGTERM');
+    setTimeout(() => proc.kill('SIGKILL'), 10000).unref();
+  });
+}
+
+/** A Relevo server on a random port with the given database URL. */
+export function spawnRelevo(databaseUrl: string, env: Record<string, string> = {}): Promise<Child> {
+  return spawnWithPort('bin/relevo.js', ['serve', '--port', '0', '--db', databaseUrl], { RELEVO_LOG_LEVEL: 'info', HOST: '127.0.0.1', ...env });
+}
+
+/** The bare node:http baseline (see bare-server.ts). */
+export function spawnBare(mode: 'json' | 'parse-ok'): Promise<Child> {
+  return spawnWithPort('dist/bench/bare-server.js', [mode]);
+}

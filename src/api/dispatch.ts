@@ -1,0 +1,115 @@
+/**
+ * One Clerk call, end to end: find the route, merge the arguments, check the keys, validate,
+ * run the handler, and shape the answer (ok envelope, JSONP, CORS). Errors of every kind come
+ * out through envelope.ts.
+ */
+import type { Logger } from 'pino';
+import { AuthenticationError, LogicalError, ParsingError, invalidArgument } from '../errors.js';
+import type { KeyDirectory } from '../stores/keys.js';
+import { mergeArgs, type Args } from './args.js';
+import { okBody, shapeError } from './envelope.js';
+import type { HandlerContext, Method, RequestInfo, RouteDef } from './route.js';
+import { parseArgs } from './schemas.js';
+
+const CALLBACK = /^[A-Za-z_$][\w$.]{0,63}$/;
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface DispatchDeps {
+  /** Route definitions by endpoint name; one name may have a definition per method. */
+  routes: ReadonlyMap<string, RouteDef[]>;
+  keys: KeyDirectory;
+  log: Logger;
+  maxDepth: number;
+}
+
+export interface Call {
+  endpoint: string;
+  rawQuery: string;
+  rawBody: string | undefined;
+  /** A body that could not be read (too large): answered as a ParsingError. */
+  bodyError?: ParsingError;
+  request: RequestInfo;
+}
+
+/** Normalises `recommendations/popular/` and `/x//` to the route name. */
+export function endpointName(path: string): string {
+  return path.replace(/\/+$/, '').replace(/^\/+/, '');
+}
+
+export const CORS_HEADERS: Record<string, string> = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-allow-headers': 'Content-Type, Accept, X-Requested-With',
+  'access-control-max-age': '86400',
+};
+
+/** Answers one call; never throws. */
+export async function dispatch(deps: DispatchDeps, call: Call): Promise<Reply> {
+  const defs = deps.routes.get(call.endpoint);
+  const route = defs?.find((d) => d.methods.includes(call.request.method));
+  const cors = isPublicEndpoint(defs);
+  let callback: string | undefined;
+  try {
+    if (call.bodyError) throw call.bodyError;
+    if (!defs) throw new LogicalError(`Unknown endpoint: ${call.endpoint || '(none)'}`, 404);
+    if (!route) {
+      const allowed = defs.flatMap((d) => d.methods);
+      throw new LogicalError(`${call.endpoint} does not accept ${call.request.method}; use ${allowed.join(', ')}`);
+    }
+    const args = mergeArgs(call.rawQuery, call.rawBody, deps.maxDepth);
+    callback = readCallback(args);
+    const ctx = await authorize(deps, route, args, call.request);
+    const parsed = parseArgs(route.schema, args);
+    const result = await route.handler(parsed, ctx);
+    const body = route.bare ? result : okBody(result as Record<string, unknown> | undefined);
+    return answer(200, JSON.stringify(body), cors, callback);
+  } catch (err) {
+    const shaped = shapeError(err);
+    if (shaped.cause) deps.log.error({ err: shaped.cause, errorId: shaped.body.id, endpoint: call.endpoint }, 'internal error');
+    // JSONP clients load a script tag, which cannot read a 4xx body: answer 200 so the callback runs.
+    return answer(callback ? 200 : shaped.httpStatus, JSON.stringify(shaped.body), cors, callback);
+  }
+}
+
+/** Unknown endpoints and public ones answer cross-origin callers; private ones never do. */
+export function isPublicEndpoint(defs: RouteDef[] | undefined): boolean {
+  return !defs || defs.every((d) => d.auth === 'public');
+}
+
+function readCallback(args: Args): string | undefined {
+  const cb = args.callback;
+  if (cb === undefined || cb === '') return undefined;
+  if (typeof cb !== 'string' || !CALLBACK.test(cb)) throw invalidArgument('callback', 'must match ^[A-Za-z_$][\\w$.]{0,63}$');
+  return cb;
+}
+
+async function authorize(deps: DispatchDeps, route: RouteDef, args: Args, request: RequestInfo): Promise<HandlerContext> {
+  const store = await deps.keys.resolve(args.key);
+  let privileged = false;
+  if (route.auth === 'private' || (args.private_key !== undefined && args.private_key !== '')) {
+    await deps.keys.verifyPrivate(store, args.private_key);
+    privileged = true;
+  }
+  if (route.auth === 'private' && !privileged) throw new AuthenticationError('Missing Argument private_key');
+  return { store, request, privileged };
+}
+
+function answer(status: number, json: string, cors: boolean, callback: string | undefined): Reply {
+  const headers: Record<string, string> = cors ? { ...CORS_HEADERS } : {};
+  if (callback) {
+    headers['content-type'] = 'application/javascript; charset=utf-8';
+    headers['x-content-type-options'] = 'nosniff';
+    return { status, headers, body: `/**/${callback}(${json});` };
+  }
+  headers['content-type'] = 'application/json; charset=utf-8';
+  return { status, headers, body: json };
+}
+
+export function isMethod(m: string): m is Method {
+  return m === 'GET' || m === 'POST' || m === 'PATCH' || m === 'DELETE';
+}

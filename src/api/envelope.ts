@@ -1,0 +1,47 @@
+/**
+ * The Clerk envelopes: `{"status":"ok", ...fields}` and
+ * `{"status":"error","type","message","id","moreInfo"}`. The only place an error becomes an HTTP
+ * status. An unexpected error is logged under an ID; the client gets only that ID.
+ */
+import { randomBytes } from 'node:crypto';
+import { RelevoError, type ErrorType } from '../errors.js';
+
+export const MORE_INFO = 'https://docs.clerk.io/reference/api-getting-started';
+
+export interface ErrorBody {
+  status: 'error';
+  type: ErrorType;
+  message: string;
+  id: string;
+  moreInfo: string;
+}
+
+export interface ShapedError {
+  httpStatus: number;
+  body: ErrorBody;
+  /** The cause to log: set for internal errors only. */
+  cause?: unknown;
+}
+
+/** A short random ID that ties an error answer to its log line. */
+export function errorId(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/** Turns any thrown value into an HTTP status and the Clerk error body. */
+export function shapeError(err: unknown): ShapedError {
+  const id = errorId();
+  if (err instanceof RelevoError) {
+    return { httpStatus: err.status, body: { status: 'error', type: err.type, message: err.message, id, moreInfo: MORE_INFO } };
+  }
+  return {
+    httpStatus: 500,
+    body: { status: 'error', type: 'InternalError', message: `Internal error; see the server log under id ${id}`, id, moreInfo: MORE_INFO },
+    cause: err,
+  };
+}
+
+/** The ok envelope around an endpoint's fields. */
+export function okBody(fields: Record<string, unknown> | undefined): Record<string, unknown> {
+  return fields ? { status: 'ok', ...fields } : { status: 'ok' };
+}

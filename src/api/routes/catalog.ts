@@ -1,0 +1,86 @@
+/**
+ * Catalog endpoints: product/add|remove|attributes|facets and the CRUD resources /products,
+ * /categories, /pages, /customers, /orders. Handlers parse, call the catalog service, shape.
+ */
+import { z } from 'zod';
+import { computeFacets } from '../../catalog/facets.js';
+import type { CatalogService } from '../../catalog/catalog-service.js';
+import { facetableAttributes, pickAttributes } from '../../catalog/product-read.js';
+import type { CatalogKind, Doc } from '../../storage/ports.js';
+import { route, type RouteDef } from '../route.js';
+import { attributes, ids, list, records } from '../schemas.js';
+
+export interface CatalogRouteDeps {
+  catalog: CatalogService;
+}
+
+/** The catalog part of the route table. */
+export function catalogRoutes({ catalog }: CatalogRouteDeps): RouteDef[] {
+  return [
+    route({
+      name: 'product/add', methods: ['GET', 'POST'], auth: 'private',
+      schema: z.object({ products: records() }),
+      handler: async (a, ctx) => void (await catalog.upsert(ctx.store.id, 'products', a.products, 'products')),
+    }),
+    route({
+      name: 'product/remove', methods: ['GET', 'POST'], auth: 'private',
+      schema: z.object({ products: ids() }),
+      handler: async (a, ctx) => void (await catalog.remove(ctx.store.id, 'products', a.products)),
+    }),
+    route({
+      name: 'product/attributes', methods: ['GET', 'POST'], auth: 'public', bare: true,
+      schema: z.object({ products: ids(), attributes: attributes().optional() }),
+      handler: async (a, ctx) => (await catalog.get(ctx.store.id, 'products', a.products)).map((p) => pickAttributes(p, a.attributes)),
+    }),
+    route({
+      name: 'product/facets', methods: ['GET', 'POST'], auth: 'public',
+      schema: z.object({ products: ids().optional(), attributes: attributes().optional() }),
+      handler: async (a, ctx) => {
+        const state = await catalog.state(ctx.store.id);
+        const docs = a.products ? await catalog.get(ctx.store.id, 'products', a.products) : [...state.products.values()];
+        const names = a.attributes ?? facetableAttributes(docs);
+        return { facets: computeFacets(docs, names, { categoryName: (id) => state.categoryName(id) }) };
+      },
+    }),
+    ...crudRoutes(catalog, 'products'),
+    ...crudRoutes(catalog, 'categories'),
+    ...crudRoutes(catalog, 'pages'),
+    ...crudRoutes(catalog, 'customers'),
+    ...crudRoutes(catalog, 'orders'),
+  ];
+}
+
+/** GET/DELETE by IDs, POST upsert, PATCH merge, for one resource; the argument is named like it. */
+function crudRoutes(catalog: CatalogService, kind: CatalogKind): RouteDef[] {
+  const idArg = z.object({ [kind]: ids() });
+  const recordArg = z.object({ [kind]: records() });
+  const read = (a: Record<string, unknown>) => a[kind] as Array<string | number>;
+  return [
+    route({
+      name: kind, methods: ['GET'], auth: 'private',
+      // Clerk keys GET /customers by email; IDs are accepted too (anything without an @).
+      schema: kind === 'customers' ? z.object({ customers: list(z.union([z.string().trim().min(1).max(320), z.number().int()])).pipe(z.array(z.union([z.string(), z.number()])).min(1).max(10000)) }) : idArg,
+      handler: async (a, ctx) => ({ [kind]: kind === 'customers' ? await getCustomers(catalog, ctx.store.id, read(a)) : await catalog.get(ctx.store.id, kind, read(a)) }),
+    }),
+    route({
+      name: kind, methods: ['POST'], auth: 'private', schema: recordArg,
+      handler: async (a, ctx) => void (await catalog.upsert(ctx.store.id, kind, a[kind] as unknown[], kind)),
+    }),
+    route({
+      name: kind, methods: ['PATCH'], auth: 'private', schema: recordArg,
+      handler: async (a, ctx) => void (await catalog.patch(ctx.store.id, kind, a[kind] as unknown[], kind)),
+    }),
+    route({
+      name: kind, methods: ['DELETE'], auth: 'private', schema: idArg,
+      handler: async (a, ctx) => void (await catalog.remove(ctx.store.id, kind, read(a))),
+    }),
+  ];
+}
+
+async function getCustomers(catalog: CatalogService, storeId: number, keys: Array<string | number>): Promise<Doc[]> {
+  const emails = keys.filter((k): k is string => typeof k === 'string' && k.includes('@')).map((e) => e.trim().toLowerCase());
+  const idKeys = keys.filter((k) => typeof k !== 'string' || !k.includes('@'));
+  const byId = idKeys.length > 0 ? await catalog.get(storeId, 'customers', idKeys) : [];
+  const byEmail = emails.length > 0 ? await catalog.findByEmail(storeId, 'customers', emails) : [];
+  return [...byId, ...byEmail];
+}

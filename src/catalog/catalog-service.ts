@@ -1,0 +1,216 @@
+/**
+ * Catalog operations for every store: validate, write through the storage port, then update the
+ * in-memory state so the next request sees the change. Other instances' writes (and CLI imports)
+ * arrive through the change log, tailed on a timer.
+ */
+import type { Logger } from 'pino';
+import { invalidArgument, LogicalError } from '../errors.js';
+import type { CatalogEntry, CatalogKind, Doc, Storage } from '../storage/ports.js';
+import { CatalogState, isMemoryKind, MEMORY_KINDS } from './catalog-state.js';
+import { mergeEntry, normalizeEntry, RecordError } from './normalize.js';
+
+/** Normalises a batch of raw records; errors name the argument, the index and the field. */
+export function normalizeBatch(kind: CatalogKind, raws: unknown[], argName: string, strict = true): CatalogEntry[] {
+  const seen = new Map<string, number>();
+  return raws.map((raw, i) => {
+    let entry: CatalogEntry;
+    try {
+      entry = normalizeEntry(kind, raw, { strict });
+    } catch (err) {
+      if (err instanceof RecordError) throw recordArgumentError(argName, i, err);
+      throw err;
+    }
+    const first = seen.get(entry.key);
+    if (first !== undefined) throw invalidArgument(argName, `duplicate id ${JSON.stringify(entry.key)} at ${argName}[${first}] and ${argName}[${i}]`);
+    seen.set(entry.key, i);
+    return entry;
+  });
+}
+
+/** `Invalid Syntax In Argument: products (products[3].price: must be …)`. */
+function recordArgumentError(argName: string, index: number, err: RecordError) {
+  return invalidArgument(argName, `${argName}[${index}]${err.field ? `.${err.field}` : ''}: ${err.message}`);
+}
+
+/** Keys of a list of IDs, rejecting duplicates would be pointless here: they collapse. */
+export function keysOf(ids: ReadonlyArray<string | number>): string[] {
+  return [...new Set(ids.map(String))];
+}
+
+export class CatalogService {
+  private readonly states = new Map<number, CatalogState>();
+  private readonly loading = new Map<number, Promise<CatalogState>>();
+  private lastSeq = 0;
+  private tailTimer: NodeJS.Timeout | null = null;
+  private tailing: Promise<void> | null = null;
+  private readonly orderListeners: Array<(storeId: number, entries: CatalogEntry[]) => void> = [];
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly log: Logger,
+  ) {}
+
+  /** Loads every store's catalog (at start-up), remembering where the change log stood. */
+  async loadAll(): Promise<void> {
+    this.lastSeq = await this.storage.catalog.latestChangeSeq();
+    for (const store of await this.storage.stores.listStores()) await this.state(store.id);
+  }
+
+  /** The store's in-memory catalog, loaded from storage on first use. */
+  async state(storeId: number): Promise<CatalogState> {
+    const ready = this.states.get(storeId);
+    if (ready) return ready;
+    let pending = this.loading.get(storeId);
+    if (!pending) {
+      pending = this.load(storeId).finally(() => this.loading.delete(storeId));
+      this.loading.set(storeId, pending);
+    }
+    return pending;
+  }
+
+  private async load(storeId: number): Promise<CatalogState> {
+    const started = Date.now();
+    const state = new CatalogState();
+    for (const kind of MEMORY_KINDS) {
+      for await (const page of this.storage.catalog.scanDocs(storeId, kind)) {
+        for (const entry of page) state.apply(kind, entry.key, entry.doc);
+      }
+    }
+    this.states.set(storeId, state);
+    this.log.info({ storeId, products: state.products.size, categories: state.categories.size, pages: state.pages.size, ms: Date.now() - started }, 'catalog loaded');
+    return state;
+  }
+
+  /** Subscribes to orders pushed through the API that were not stored before (models count them as sales). */
+  onNewOrders(listener: (storeId: number, entries: CatalogEntry[]) => void): void {
+    this.orderListeners.push(listener);
+  }
+
+  /** Upserts whole records (POST /products, product/add). */
+  async upsert(storeId: number, kind: CatalogKind, raws: unknown[], argName: string): Promise<number> {
+    const entries = normalizeBatch(kind, raws, argName);
+    const known = kind === 'orders' ? new Set((await this.storage.catalog.getDocs(storeId, kind, entries.map((e) => e.key))).map((e) => e.key)) : null;
+    await this.storage.catalog.upsertDocs(storeId, kind, entries);
+    await this.applyEntries(storeId, kind, entries);
+    if (known) {
+      const fresh = entries.filter((e) => !known.has(e.key));
+      if (fresh.length > 0) for (const listener of this.orderListeners) listener(storeId, fresh);
+    }
+    return entries.length;
+  }
+
+  /** Merges partial records into existing ones (PATCH); every ID must exist. */
+  async patch(storeId: number, kind: CatalogKind, raws: unknown[], argName: string): Promise<number> {
+    const keys = raws.map((raw, i) => {
+      const idValue = raw && typeof raw === 'object' ? (raw as Doc).id ?? (kind === 'customers' ? (raw as Doc).customerid : undefined) : undefined;
+      if (typeof idValue !== 'string' && typeof idValue !== 'number') throw invalidArgument(argName, `${argName}[${i}].id: required`);
+      return String(idValue);
+    });
+    const existing = new Map((await this.storage.catalog.getDocs(storeId, kind, keys)).map((e) => [e.key, e.doc]));
+    const entries = raws.map((raw, i) => {
+      const doc = existing.get(keys[i]);
+      if (!doc) throw new LogicalError(`${argName}[${i}]: no ${kind.replace(/s$/, '')} with id ${JSON.stringify(keys[i])}`, 404);
+      try {
+        return mergeEntry(kind, doc, raw, { strict: true });
+      } catch (err) {
+        if (err instanceof RecordError) throw recordArgumentError(argName, i, err);
+        throw err;
+      }
+    });
+    if (new Set(keys).size !== keys.length) throw invalidArgument(argName, 'the same id appears twice');
+    await this.storage.catalog.upsertDocs(storeId, kind, entries);
+    await this.applyEntries(storeId, kind, entries);
+    return entries.length;
+  }
+
+  /** Removes records by ID; returns how many existed. */
+  async remove(storeId: number, kind: CatalogKind, ids: ReadonlyArray<string | number>): Promise<number> {
+    const keys = keysOf(ids);
+    const removed = await this.storage.catalog.removeDocs(storeId, kind, keys);
+    if (isMemoryKind(kind)) {
+      const state = await this.state(storeId);
+      for (const key of keys) state.apply(kind, key, null);
+    }
+    return removed;
+  }
+
+  /** Stored records by ID, in the order asked (missing ones skipped). */
+  async get(storeId: number, kind: CatalogKind, ids: ReadonlyArray<string | number>): Promise<Doc[]> {
+    const keys = keysOf(ids);
+    if (isMemoryKind(kind)) {
+      const map = (await this.state(storeId))[kind];
+      return keys.flatMap((k) => (map.has(k) ? [map.get(k)!] : []));
+    }
+    return (await this.storage.catalog.getDocs(storeId, kind, keys)).map((e) => e.doc);
+  }
+
+  /** Records whose email is one of these (customers, orders). */
+  async findByEmail(storeId: number, kind: CatalogKind, emails: string[]): Promise<Doc[]> {
+    return (await this.storage.catalog.findDocsByEmail(storeId, kind, emails)).map((e) => e.doc);
+  }
+
+  /** Records whose customer ID is one of these (orders). */
+  async findByCustomer(storeId: number, kind: CatalogKind, customers: string[]): Promise<Doc[]> {
+    return (await this.storage.catalog.findDocsByCustomer(storeId, kind, customers)).map((e) => e.doc);
+  }
+
+  private async applyEntries(storeId: number, kind: CatalogKind, entries: CatalogEntry[]): Promise<void> {
+    if (!isMemoryKind(kind)) return;
+    const state = await this.state(storeId);
+    for (const entry of entries) state.apply(kind, entry.key, entry.doc);
+  }
+
+  /** Starts applying other writers' changes every intervalMs. */
+  startTail(intervalMs: number): void {
+    if (this.tailTimer) return;
+    this.tailTimer = setInterval(() => {
+      if (!this.tailing) {
+        this.tailing = this.tailOnce()
+          .then(() => undefined, (err: unknown) => this.log.error({ err }, 'catalog tail failed'))
+          .finally(() => (this.tailing = null));
+      }
+    }, intervalMs);
+    this.tailTimer.unref();
+  }
+
+  async stopTail(): Promise<void> {
+    if (this.tailTimer) clearInterval(this.tailTimer);
+    this.tailTimer = null;
+    await this.tailing;
+  }
+
+  /**
+   * Re-reads keys from storage into memory. A local write that lands while the read is in flight
+   * may be newer than what was read, so the read is retried (a few times) when the state moved.
+   */
+  private async refresh(storeId: number, kind: 'products' | 'categories' | 'pages', keys: string[]): Promise<void> {
+    const state = await this.state(storeId);
+    for (let attempt = 0; ; attempt++) {
+      const version = state.version;
+      const found = new Map((await this.storage.catalog.getDocs(storeId, kind, keys)).map((e) => [e.key, e.doc]));
+      if (state.version !== version && attempt < 3) continue;
+      for (const key of keys) state.apply(kind, key, found.get(key) ?? null);
+      return;
+    }
+  }
+
+  /** Applies change-log rows written since the last call; returns how many it applied. */
+  async tailOnce(): Promise<number> {
+    let applied = 0;
+    for (;;) {
+      const changes = await this.storage.catalog.changesSince(this.lastSeq, 1000);
+      if (changes.length === 0) return applied;
+      const groups = new Map<string, { storeId: number; kind: CatalogKind; keys: Set<string> }>();
+      for (const c of changes) {
+        if (!isMemoryKind(c.kind) || (!this.states.has(c.storeId) && !this.loading.has(c.storeId))) continue;
+        const id = `${c.storeId}/${c.kind}`;
+        let g = groups.get(id);
+        if (!g) groups.set(id, (g = { storeId: c.storeId, kind: c.kind, keys: new Set() }));
+        g.keys.add(c.key);
+      }
+      for (const g of groups.values()) await this.refresh(g.storeId, g.kind as 'products', [...g.keys]);
+      applied += changes.length;
+      this.lastSeq = changes[changes.length - 1].seq;
+    }
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The `relevo` command line: serve, stores, import, export, bench. Reads the environment only
+ * through config/.
+ */
+import { Command, Option } from 'commander';
+import { loadConfig, ConfigError } from '../config/config.js';
+import { registerStoreCommands } from './stores.js';
+import { registerFeedCommands } from './feed.js';
+import { registerBenchCommand } from './bench.js';
+
+/** Runs the CLI with process.argv-style arguments. */
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('relevo')
+    .description('Relevo: self-hosted search, recommendations and tracking with the Clerk.io v2 API')
+    .showHelpAfterError()
+    .exitOverride((err) => process.exit(err.exitCode));
+
+  program
+    .command('serve')
+    .description('serve the API and dashboard (PORT, RELEVO_DATABASE_URL)')
+    .addOption(new Option('--port <port>', 'port to listen on (default: $PORT or 8080)'))
+    .addOption(new Option('--db <url>', 'database URL: sqlite:./data/relevo.db or postgres://…'))
+    .action(async (opts: { port?: string; db?: string }) => {
+      const config = configFrom({ port: opts.port, databaseUrl: opts.db });
+      const { serve } = await import('../main.js');
+      await serve(config);
+    });
+
+  registerStoreCommands(program, configFrom);
+  registerFeedCommands(program, configFrom);
+  registerBenchCommand(program);
+  await program.parseAsync(argv);
+}
+
+/** The config from env plus command-line overrides; exits non-zero listing every bad value. */
+export function configFrom(overrides: Record<string, unknown>) {
+  try {
+    return loadConfig(process.env, overrides);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`relevo: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+export type ConfigFrom = typeof configFrom;

@@ -1,0 +1,77 @@
+/**
+ * One typed configuration schema. Defaults run as they are; every bad value is reported at boot.
+ * Only this module (and main.ts) reads the environment.
+ */
+import { z } from 'zod';
+
+const intIn = (min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max);
+
+const boolish = z
+  .union([z.boolean(), z.enum(['0', '1', 'true', 'false', 'yes', 'no', 'on', 'off'])])
+  .transform((v) => (typeof v === 'boolean' ? v : ['1', 'true', 'yes', 'on'].includes(v)));
+
+export const configSchema = z.object({
+  port: intIn(0, 65535).default(8080),
+  host: z.string().min(1).default('0.0.0.0'),
+  databaseUrl: z.string().min(1).default('sqlite:./data/relevo.db'),
+  demo: boolish.default(true),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest accepted request body, bytes. */
+  bodyLimit: intIn(1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  /** Deepest accepted JSON nesting of an argument object. */
+  maxDepth: intIn(4, 512).default(64),
+  /** Proxies whose X-Forwarded-For is believed (comma-separated IPs). */
+  trustedProxies: z.string().default('').transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+  /** Attribution window, hours. */
+  attributionWindowHours: z.coerce.number().positive().max(24 * 90).default(24),
+  /** Group commit: flush after this many milliseconds or rows, whichever comes first. */
+  flushIntervalMs: intIn(0, 1000).default(2),
+  flushMaxRows: intIn(1, 100000).default(2000),
+  /** How often an instance tails the catalog change log written by other instances, ms. */
+  tailIntervalMs: intIn(50, 60000).default(500),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** The environment variables read, and the config key each sets. */
+export const ENV_BINDINGS: Record<string, keyof Config> = {
+  PORT: 'port',
+  HOST: 'host',
+  RELEVO_DATABASE_URL: 'databaseUrl',
+  RELEVO_DEMO: 'demo',
+  RELEVO_LOG_LEVEL: 'logLevel',
+  RELEVO_BODY_LIMIT: 'bodyLimit',
+  RELEVO_MAX_DEPTH: 'maxDepth',
+  RELEVO_TRUSTED_PROXIES: 'trustedProxies',
+  RELEVO_ATTRIBUTION_WINDOW_HOURS: 'attributionWindowHours',
+  RELEVO_FLUSH_INTERVAL_MS: 'flushIntervalMs',
+  RELEVO_FLUSH_MAX_ROWS: 'flushMaxRows',
+  RELEVO_TAIL_INTERVAL_MS: 'tailIntervalMs',
+};
+
+export class ConfigError extends Error {}
+
+/** Builds the config from env and explicit overrides; throws ConfigError listing every bad key. */
+export function loadConfig(env: Record<string, string | undefined>, overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
+  const raw: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV_BINDINGS)) {
+    if (env[name] !== undefined && env[name] !== '') raw[key] = env[name];
+  }
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) raw[key] = value;
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const byKey = Object.fromEntries(Object.entries(ENV_BINDINGS).map(([e, k]) => [k, e]));
+    const lines = parsed.error.issues.map((i) => {
+      const key = String(i.path[0]);
+      return `${byKey[key] ?? key}: ${i.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return parsed.data;
+}
+
+/** A config with defaults and the given overrides, for tests and tools. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...configSchema.parse({}), logLevel: 'silent', demo: false, ...overrides };
+}

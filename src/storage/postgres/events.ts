@@ -1,0 +1,204 @@
+/**
+ * EventStore on PostgreSQL. commitBatch is one transaction of multi-row INSERTs over unnest'ed
+ * column arrays, chunked at 1,000 rows: a group commit of any size costs a handful of round trips.
+ *
+ * Event-log ordering: a bigserial seq is drawn at insert but becomes visible at commit, so with
+ * concurrent writers seq 11 can be visible before seq 10, and a tailer that has read past 11
+ * would never see 10. Every batch with events therefore takes one transaction-level advisory lock
+ * (per schema, distinct from the catalog's) before it draws seqs, and holds it until COMMIT:
+ * seqs are drawn and committed in the same order across instances, so `seq > after` is a safe
+ * tail. Impressions and sales are written BEFORE the lock: that keeps the serialised part short,
+ * and the lock holder then only inserts events, which wait on no row lock, so no deadlock.
+ */
+import type pg from 'pg';
+import type { Doc, EventStore, ImpressionRecord, PersonKeys, SaleRecord, TrackedEvent } from '../ports.js';
+import {
+  checkSalesPageSize, DEFAULT_HISTORY_LIMIT, DEFAULT_SALES_PAGE, encodeJson, EVENT_COLUMNS, eventValues, firstOccurrences,
+  IMPRESSION_COLUMNS, IMPRESSION_WINDOW, impressionValues, SALE_COLUMNS, saleValues, scrubAttribution, storeKey, toColumns, toImpression, toSale,
+  toStoredEvent, type EventRow, type ImpressionRow, type SaleRow,
+} from '../shared.js';
+import { catalogWriter } from './catalog.js';
+import { forgetPostgresIdentity } from './identity.js';
+import { chunk, schemaLockId, toNumber, withTransaction } from './pool.js';
+
+/** Advisory-lock class id for event appends ("RL" + 3; pool.ts holds 1 and 2). */
+export const LOCK_EVENTS = 0x524c0003;
+
+const json = (value: unknown): unknown => value;
+const INSERT_EVENTS = `INSERT INTO events (seq, ${EVENT_COLUMNS})
+  SELECT u.seq, u.store_id, u.type, u.time, u.visitor, u.product, u.category, u.labels::jsonb, u.api, u.request_id, u.position, u.external, u.data::jsonb
+  FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::float8[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+    $11::int[], $12::bool[], $13::text[])
+  AS u(seq, store_id, type, time, visitor, product, category, labels, api, request_id, position, external, data)`;
+const INSERT_IMPRESSIONS = `INSERT INTO impressions (${IMPRESSION_COLUMNS})
+  SELECT u.store_id, u.request_id, u.time, u.visitor, u.api, u.labels::jsonb, u.input::jsonb, u.results::jsonb
+  FROM unnest($1::bigint[], $2::text[], $3::float8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+  AS u(store_id, request_id, time, visitor, api, labels, input, results)
+  ON CONFLICT (store_id, request_id) DO NOTHING`;
+const INSERT_SALES = `INSERT INTO sales (${SALE_COLUMNS})
+  SELECT u.store_id, u.sale, u.sale_id::jsonb, u.time, u.visitor, u.email, u.customer, u.lines::jsonb, u.attribution::jsonb
+  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+  AS u(store_id, sale, sale_id, time, visitor, email, customer, lines, attribution)
+  ON CONFLICT (store_id, sale) DO NOTHING
+  RETURNING store_id, sale`;
+const SELECT_EVENTS = `SELECT seq, ${EVENT_COLUMNS} FROM events`;
+const SELECT_IMPRESSIONS = `SELECT ${IMPRESSION_COLUMNS} FROM impressions`;
+const SELECT_SALES = `SELECT ${SALE_COLUMNS} FROM sales`;
+const PERSON_SALES = 'store_id = $1 AND (visitor = ANY($2::text[]) OR email = ANY($3::text[]) OR customer = ANY($4::text[]))';
+// Per visitor (LATERAL), only the newest IMPRESSION_WINDOW rows are read off the (store, visitor,
+// time) index; the filters then run on that bounded set. `?` is jsonb "array has this string".
+const LATEST_SHOWING = `SELECT i.* FROM unnest($2::text[]) AS v(visitor) CROSS JOIN LATERAL (
+    ${SELECT_IMPRESSIONS} WHERE store_id = $1 AND visitor = v.visitor AND time >= $3
+    ORDER BY time DESC, request_id DESC LIMIT ${IMPRESSION_WINDOW}) AS i
+  WHERE i.results ? $4 AND ($5::text IS NULL OR i.api = $5) AND i.labels @> $6::jsonb
+  ORDER BY i.time DESC, i.request_id DESC LIMIT 1`;
+
+/** The EventStore port over a pg pool; `schema` scopes the event-append lock. */
+export function createPostgresEvents(pool: pg.Pool, schema: string | null): EventStore {
+  const lockId = schemaLockId(schema);
+
+  async function insertEvents(client: pg.PoolClient, events: TrackedEvent[]): Promise<number[]> {
+    if (events.length === 0) return [];
+    await client.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [LOCK_EVENTS, lockId]);
+    // Seqs are drawn explicitly, then sorted, so eventSeqs[i] is event i's seq whatever order
+    // the server evaluates the INSERT's rows in.
+    const drawn = await client.query<{ seq: string }>("SELECT nextval(pg_get_serial_sequence('events', 'seq')) AS seq FROM generate_series(1, $1)", [events.length]);
+    const seqs = drawn.rows.map((row) => Number(row.seq)).sort((a, b) => a - b);
+    for (const part of chunk(events.map((event, i) => [seqs[i], ...eventValues(event, Boolean)]))) await client.query(INSERT_EVENTS, toColumns(part, 13));
+    return seqs;
+  }
+
+  async function insertImpressions(client: pg.PoolClient, impressions: ImpressionRecord[]): Promise<void> {
+    // One statement must not meet a key twice; the first impression of a request_id is kept.
+    const first = firstOccurrences(impressions, (i) => storeKey(i.storeId, i.requestId));
+    const unique = impressions.filter((_, i) => first[i]);
+    for (const part of chunk(unique.map(impressionValues))) await client.query(INSERT_IMPRESSIONS, toColumns(part, 8));
+  }
+
+  async function insertSales(client: pg.PoolClient, sales: SaleRecord[]): Promise<boolean[]> {
+    const first = firstOccurrences(sales, (s) => storeKey(s.storeId, s.sale));
+    const unique = sales.filter((_, i) => first[i]);
+    const inserted = new Set<string>();
+    for (const part of chunk(unique.map(saleValues))) {
+      const { rows } = await client.query<{ store_id: string; sale: string }>(INSERT_SALES, toColumns(part, 9));
+      for (const row of rows) inserted.add(storeKey(Number(row.store_id), row.sale));
+    }
+    // A later copy in the batch is never new: its first copy was (or was not) the one inserted.
+    return sales.map((sale, i) => first[i] && inserted.has(storeKey(sale.storeId, sale.sale)));
+  }
+
+  return {
+    async commitBatch(batch) {
+      return withTransaction(pool, async (client) => {
+        await insertImpressions(client, batch.impressions);
+        const newSales = await insertSales(client, batch.sales);
+        const eventSeqs = await insertEvents(client, batch.events);
+        return { newSales, eventSeqs };
+      });
+    },
+
+    async findImpression(storeId, requestId) {
+      const { rows } = await pool.query<ImpressionRow>(`${SELECT_IMPRESSIONS} WHERE store_id = $1 AND request_id = $2`, [storeId, requestId]);
+      return rows.length ? toImpression(rows[0], json) : null;
+    },
+
+    async findLatestImpressionShowing(storeId, visitors, product, opts) {
+      if (visitors.length === 0) return null;
+      const params = [storeId, [...new Set(visitors)], opts.since ?? -Infinity, product, opts.api ?? null, JSON.stringify(opts.labels ?? [])];
+      const { rows } = await pool.query<ImpressionRow>(LATEST_SHOWING, params);
+      return rows.length ? toImpression(rows[0], json) : null;
+    },
+
+    async eventsOfVisitors(storeId, visitors, opts = {}) {
+      const limit = opts.limit ?? DEFAULT_HISTORY_LIMIT;
+      if (visitors.length === 0 || limit <= 0) return [];
+      const sql = `${SELECT_EVENTS} WHERE store_id = $1 AND visitor = ANY($2::text[]) AND ($3::text[] IS NULL OR type = ANY($3::text[]))
+        ORDER BY time DESC, seq DESC LIMIT $4`;
+      const { rows } = await pool.query<EventRow>(sql, [storeId, visitors, opts.types ?? null, limit]);
+      return rows.map((row) => toStoredEvent(row, json));
+    },
+
+    async impressionsOfVisitors(storeId, visitors, limit = DEFAULT_HISTORY_LIMIT) {
+      if (visitors.length === 0 || limit <= 0) return [];
+      const sql = `${SELECT_IMPRESSIONS} WHERE store_id = $1 AND visitor = ANY($2::text[]) ORDER BY time DESC, request_id DESC LIMIT $3`;
+      const { rows } = await pool.query<ImpressionRow>(sql, [storeId, visitors, limit]);
+      return rows.map((row) => toImpression(row, json));
+    },
+
+    async salesOf(storeId, keys) {
+      const sql = `${SELECT_SALES} WHERE ${PERSON_SALES} ORDER BY time DESC, sale DESC`;
+      const { rows } = await pool.query<SaleRow>(sql, [storeId, keys.visitors, keys.emails, keys.customers]);
+      return rows.map((row) => toSale(row, json));
+    },
+
+    async getSale(storeId, sale) {
+      const { rows } = await pool.query<SaleRow>(`${SELECT_SALES} WHERE store_id = $1 AND sale = $2`, [storeId, sale]);
+      return rows.length ? toSale(rows[0], json) : null;
+    },
+
+    async setSaleAttribution(storeId, sale, attribution) {
+      await pool.query('UPDATE sales SET attribution = $3::jsonb WHERE store_id = $1 AND sale = $2', [storeId, sale, encodeJson(attribution)]);
+    },
+
+    async eventsSince(after, limit) {
+      if (limit <= 0) return [];
+      const { rows } = await pool.query<EventRow>(`${SELECT_EVENTS} WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, limit]);
+      return rows.map((row) => toStoredEvent(row, json));
+    },
+
+    async *scanSales(storeId, pageSize = DEFAULT_SALES_PAGE) {
+      const limit = checkSalesPageSize(pageSize);
+      // Keyset pagination on (time, sale), the sales_time index order: stable under concurrent writes.
+      let { rows } = await pool.query<SaleRow>(`${SELECT_SALES} WHERE store_id = $1 ORDER BY time, sale LIMIT $2`, [storeId, limit]);
+      while (rows.length > 0) {
+        yield rows.map((row) => toSale(row, json));
+        if (rows.length < limit) return;
+        const last = rows[rows.length - 1];
+        const sql = `${SELECT_SALES} WHERE store_id = $1 AND (time, sale) > ($2, $3) ORDER BY time, sale LIMIT $4`;
+        ({ rows } = await pool.query<SaleRow>(sql, [storeId, last.time, last.sale, limit]));
+      }
+    },
+
+    async forget(storeId, keys) {
+      // The catalog writer: orders and customers change under the catalog lock, with log rows.
+      return catalogWriter(pool, schema)((client) => forgetPerson(client, storeId, keys));
+    },
+  };
+}
+
+// Catalog changes append their catalog_log rows in the same statement, as catalog.ts does.
+const ANONYMISE_ORDERS = `WITH d AS (UPDATE catalog_docs SET doc = doc - 'email' - 'customer', email = NULL, customer = NULL
+    WHERE store_id = $1 AND kind = 'orders' AND (email = ANY($2::text[]) OR customer = ANY($3::text[])) RETURNING key),
+  log AS (INSERT INTO catalog_log (store_id, kind, key) SELECT $1, 'orders', key FROM d)
+  SELECT count(*) AS n FROM d`;
+const REMOVE_CUSTOMERS = `WITH d AS (DELETE FROM catalog_docs
+    WHERE store_id = $1 AND kind = 'customers' AND (email = ANY($2::text[]) OR key = ANY($3::text[])) RETURNING key),
+  log AS (INSERT INTO catalog_log (store_id, kind, key) SELECT $1, 'customers', key FROM d)
+  SELECT count(*) AS n FROM d`;
+
+/** EventStore.forget inside the caller's catalog write transaction. */
+async function forgetPerson(client: pg.PoolClient, storeId: number, keys: PersonKeys) {
+  const count = async (sql: string, params: unknown[]) => toNumber((await client.query<{ n: string }>(sql, params)).rows[0].n);
+  const byVisitor = (table: string) => `WITH d AS (DELETE FROM ${table} WHERE store_id = $1 AND visitor = ANY($2::text[]) RETURNING 1) SELECT count(*) AS n FROM d`;
+  return {
+    events: await count(byVisitor('events'), [storeId, keys.visitors]),
+    impressions: await count(byVisitor('impressions'), [storeId, keys.visitors]),
+    salesAnonymised: await anonymiseSales(client, storeId, keys),
+    ordersAnonymised: await count(ANONYMISE_ORDERS, [storeId, keys.emails, keys.customers]),
+    customersRemoved: await count(REMOVE_CUSTOMERS, [storeId, keys.emails, keys.customers]),
+    identitiesRemoved: await forgetPostgresIdentity(client, storeId, keys),
+  };
+}
+
+/** Removes the person from their sales; lines, time and the attribution totals stay. */
+async function anonymiseSales(client: pg.PoolClient, storeId: number, keys: PersonKeys): Promise<number> {
+  const params = [storeId, keys.visitors, keys.emails, keys.customers];
+  const { rows } = await client.query<{ sale: string; attribution: Doc | null }>(`SELECT sale, attribution FROM sales WHERE ${PERSON_SALES} FOR UPDATE`, params);
+  // The attribution is scrubbed in JS: personal fields may sit at any depth.
+  const update = `UPDATE sales s SET visitor = NULL, email = NULL, customer = NULL, attribution = u.attribution::jsonb
+    FROM unnest($2::text[], $3::text[]) AS u(sale, attribution) WHERE s.store_id = $1 AND s.sale = u.sale`;
+  for (const part of chunk(rows)) {
+    await client.query(update, [storeId, part.map((row) => row.sale), part.map((row) => encodeJson(row.attribution === null ? null : scrubAttribution(row.attribution)))]);
+  }
+  return rows.length;
+}

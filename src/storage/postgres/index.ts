@@ -1,0 +1,33 @@
+/** The PostgreSQL adapter: one pg Pool per open Storage, optionally confined to one schema. */
+import type { Storage } from '../ports.js';
+import { createPostgresCatalog } from './catalog.js';
+import { createPostgresEvents } from './events.js';
+import { createPostgresIdentity } from './identity.js';
+import { migratePostgres } from './migrations.js';
+import { createPool, parsePostgresUrl } from './pool.js';
+import { createPostgresStores } from './stores.js';
+
+/** Opens a pool for a postgres:// URL (optional `?schema=name`), creates the schema and migrates it. */
+export async function openPostgres(url: string): Promise<Storage> {
+  const target = parsePostgresUrl(url);
+  const pool = createPool(target);
+  try {
+    await migratePostgres(pool, target.schema);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    dialect: 'postgres',
+    stores: createPostgresStores(pool),
+    catalog: createPostgresCatalog(pool, target.schema),
+    events: createPostgresEvents(pool, target.schema),
+    identity: createPostgresIdentity(pool),
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    // pool.end() throws when called twice; closing is idempotent as with SQLite.
+    close: () => (closing ??= pool.end()),
+  };
+}

@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runStorageConformance } from '../conformance/suite.js';
+import { openStorage } from '../open.js';
+import { openPostgres } from './index.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { parsePostgresUrl } from './pool.js';
+
+const baseUrl = process.env.RELEVO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schemas: string[] = [];
+
+/** A fresh schema name per use, dropped after the file. */
+function freshSchema(): string {
+  const schema = `relevo_t_${randomBytes(6).toString('hex')}`;
+  schemas.push(schema);
+  return schema;
+}
+
+function urlFor(schema: string): string {
+  return `${baseUrl}${baseUrl.includes('?') ? '&' : '?'}schema=${schema}`;
+}
+
+async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: baseUrl });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function dropSchemas(names: string[]): Promise<void> {
+  await withClient(async (client) => {
+    for (const schema of names) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  });
+}
+
+const suiteSchema = freshSchema();
+// Through openStorage so URL dispatch is exercised; postgresql:// is the other accepted spelling.
+runStorageConformance(
+  'postgres',
+  () => openStorage(urlFor(suiteSchema).replace(/^postgres:/, 'postgresql:')),
+  () => dropSchemas([suiteSchema]),
+);
+
+// File level, so it also runs when a -t filter skips the adapter tests below.
+afterAll(() => dropSchemas(schemas));
+
+describe('postgres adapter', () => {
+
+  it('migrates a new schema exactly once when several instances start together', async () => {
+    const schema = freshSchema();
+    const handles = await Promise.all([1, 2, 3, 4].map(() => openPostgres(urlFor(schema))));
+    await Promise.all(handles.map((h) => h.close()));
+    const versions = await withClient(async (c) => (await c.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`)).rows.map((r) => r.version));
+    expect(versions).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
+  });
+
+  it('keeps each schema separate', async () => {
+    const [a, b] = await Promise.all([openPostgres(urlFor(freshSchema())), openPostgres(urlFor(freshSchema()))]);
+    try {
+      await a.stores.createStore({ name: 'same', publicKey: 'same', privateKey: { name: 'k', hash: 'h' } });
+      await b.stores.createStore({ name: 'same', publicKey: 'same', privateKey: { name: 'k', hash: 'h' } });
+      expect((await a.stores.listStores()).length).toBe(1);
+      expect((await b.stores.listStores()).length).toBe(1);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('strips the schema parameter and rejects unsafe schema names', () => {
+    const target = parsePostgresUrl('postgres://u:p%40ss@db:5432/app?sslmode=disable&schema=relevo_a&options=-c%20statement_timeout%3D5000');
+    expect(target.schema).toBe('relevo_a');
+    const params = new URLSearchParams(target.connectionString.split('?')[1]);
+    expect(params.get('schema')).toBeNull();
+    expect(params.get('sslmode')).toBe('disable');
+    expect(params.get('options')).toBe('-c statement_timeout=5000 -c search_path=relevo_a');
+    expect(target.connectionString.startsWith('postgres://u:p%40ss@db:5432/app?')).toBe(true);
+    expect(parsePostgresUrl('postgres://db/app')).toEqual({ connectionString: 'postgres://db/app', schema: null });
+    expect(() => parsePostgresUrl('postgres://db/app?schema=x;drop')).toThrow(/Invalid schema/);
+  });
+});

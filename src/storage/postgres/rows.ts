@@ -1,0 +1,76 @@
+/**
+ * Batch shaping for the PostgreSQL adapter: entries become column arrays expanded server-side
+ * by unnest, so a batch of 1,000 documents is one statement and one round trip.
+ * (lastPerKey, emptyImportStats, mirroredKinds and checkPageSize mirror the SQLite adapter's;
+ * adapters do not import each other.)
+ */
+import { CATALOG_KINDS, type CatalogEntry, type CatalogKind, type Doc, type ImportStats } from '../ports.js';
+
+export interface DocRow {
+  key: string;
+  doc: Doc;
+  email: string | null;
+  customer: string | null;
+  time: number | null;
+}
+
+export const DOC_COLUMNS = 'key, doc, email, customer, time';
+
+/** `unnest(...)` over five array parameters starting at $first, yielding u(key, doc, email, customer, time). */
+export function unnestEntries(first: number): string {
+  const [k, d, e, c, t] = [0, 1, 2, 3, 4].map((i) => `$${first + i}`);
+  return `unnest(${k}::text[], ${d}::text[], ${e}::text[], ${c}::text[], ${t}::float8[]) AS u(key, doc, email, customer, time)`;
+}
+
+/** The five column arrays for unnestEntries; docs go as JSON text and are cast to jsonb in SQL. */
+export function entryArrays(entries: CatalogEntry[]): unknown[] {
+  return [
+    entries.map((entry) => entry.key),
+    entries.map((entry) => JSON.stringify(entry.doc)),
+    entries.map((entry) => entry.email ?? null),
+    entries.map((entry) => entry.customer ?? null),
+    entries.map((entry) => entry.time ?? null),
+  ];
+}
+
+/** Maps a row to the port's entry (pg already parsed jsonb and float8). */
+export function toEntry(row: DocRow): CatalogEntry {
+  return { key: row.key, doc: row.doc, email: row.email, customer: row.customer, time: row.time };
+}
+
+/**
+ * One entry per key, the later replacing the earlier. Required, not cosmetic: ON CONFLICT DO
+ * UPDATE fails when one statement proposes the same key twice.
+ */
+export function lastPerKey(entries: CatalogEntry[]): CatalogEntry[] {
+  const byKey = new Map<string, CatalogEntry>();
+  for (const entry of entries) {
+    byKey.delete(entry.key);
+    byKey.set(entry.key, entry);
+  }
+  return [...byKey.values()];
+}
+
+/** One entry per key, the first kept: a repeated key is absent only the first time. */
+export function firstPerKey(entries: CatalogEntry[]): CatalogEntry[] {
+  const byKey = new Map<string, CatalogEntry>();
+  for (const entry of entries) if (!byKey.has(entry.key)) byKey.set(entry.key, entry);
+  return [...byKey.values()];
+}
+
+/** Zero counts for every kind. */
+export function emptyImportStats(): ImportStats {
+  const zeros = () => Object.fromEntries(CATALOG_KINDS.map((kind) => [kind, 0])) as Record<CatalogKind, number>;
+  return { written: zeros(), removed: zeros() };
+}
+
+/** The kinds a mirror may prune: orders are history, never removed by a feed. */
+export function mirroredKinds(mirror: CatalogKind[]): CatalogKind[] {
+  return [...new Set(mirror)].filter((kind) => kind !== 'orders');
+}
+
+/** A page size is a positive whole number; anything else is a programming error. */
+export function checkPageSize(pageSize: number): number {
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`scanDocs page size must be a positive integer, got ${pageSize}`);
+  return pageSize;
+}

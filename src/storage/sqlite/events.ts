@@ -1,0 +1,174 @@
+/**
+ * EventStore on SQLite. commitBatch writes a whole group commit in one IMMEDIATE transaction with
+ * cached per-row statements: there is no network round trip to amortise. SQLite has one writer
+ * at a time and AUTOINCREMENT never reuses a seq, so event seqs commit in order and
+ * `eventsSince(after)` is a safe tail for any reader of the file.
+ */
+import type { Doc, EventStore, ImpressionRecord, PersonKeys } from '../ports.js';
+import {
+  checkSalesPageSize, DEFAULT_HISTORY_LIMIT, DEFAULT_SALES_PAGE, EVENT_COLUMNS, eventValues, IMPRESSION_COLUMNS,
+  IMPRESSION_WINDOW, impressionShows, impressionValues, newestFirst, SALE_COLUMNS, saleValues, scrubAttribution, scrubOrderDoc,
+  toImpression, toSale, toStoredEvent, type EventRow, type ImpressionRow, type SaleRow,
+} from '../shared.js';
+import type { SqliteDb } from './db.js';
+import { forgetSqliteIdentity } from './identity.js';
+
+const json = (text: unknown): unknown => (text === null ? null : JSON.parse(text as string));
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+// json_each turns one JSON array parameter into a set, so one cached statement fits any list.
+const inList = (column: string) => `${column} IN (SELECT value FROM json_each(?))`;
+
+const INSERT_EVENT = `INSERT INTO events (${EVENT_COLUMNS}) VALUES (${placeholders(12)})`;
+const INSERT_IMPRESSION = `INSERT INTO impressions (${IMPRESSION_COLUMNS}) VALUES (${placeholders(8)})
+  ON CONFLICT (store_id, request_id) DO NOTHING`;
+const INSERT_SALE = `INSERT INTO sales (${SALE_COLUMNS}) VALUES (${placeholders(9)}) ON CONFLICT (store_id, sale) DO NOTHING`;
+const SELECT_EVENTS = `SELECT seq, ${EVENT_COLUMNS} FROM events`;
+const SELECT_IMPRESSIONS = `SELECT ${IMPRESSION_COLUMNS} FROM impressions`;
+const SELECT_SALES = `SELECT ${SALE_COLUMNS} FROM sales`;
+const PERSON_SALES = `store_id = ? AND (${inList('visitor')} OR ${inList('email')} OR ${inList('customer')})`;
+
+/** The EventStore port over one SQLite connection. */
+export function createSqliteEvents(db: SqliteDb): EventStore {
+  return {
+    async commitBatch(batch) {
+      return db.write(() => {
+        const insertEvent = db.stmt(INSERT_EVENT);
+        const eventSeqs = batch.events.map((event) => Number(insertEvent.run(...eventValues(event, Number)).lastInsertRowid));
+        // DO NOTHING keeps the first impression of a request_id, within the batch and across batches.
+        const insertImpression = db.stmt(INSERT_IMPRESSION);
+        for (const impression of batch.impressions) insertImpression.run(...impressionValues(impression));
+        // A sale repeated in the batch finds its first copy already inserted: changes 0, so false.
+        const insertSale = db.stmt(INSERT_SALE);
+        const newSales = batch.sales.map((sale) => insertSale.run(...saleValues(sale)).changes === 1);
+        return { newSales, eventSeqs };
+      });
+    },
+
+    async findImpression(storeId, requestId) {
+      const row = db.stmt(`${SELECT_IMPRESSIONS} WHERE store_id = ? AND request_id = ?`).get(storeId, requestId) as ImpressionRow | undefined;
+      return row ? toImpression(row, json) : null;
+    },
+
+    async findLatestImpressionShowing(storeId, visitors, product, opts) {
+      // Per visitor, only the newest IMPRESSION_WINDOW rows are read, straight off the
+      // (store, visitor, time) index; membership and filters are then checked in JS.
+      const recent = db.stmt(`${SELECT_IMPRESSIONS} WHERE store_id = ? AND visitor = ? AND time >= ?
+        ORDER BY time DESC, request_id DESC LIMIT ${IMPRESSION_WINDOW}`);
+      let best: ImpressionRecord | null = null;
+      const newer = newestFirst<ImpressionRecord>((i) => i.time, (i) => i.requestId);
+      for (const visitor of new Set(visitors)) {
+        for (const row of recent.all(storeId, visitor, opts.since ?? -Infinity) as ImpressionRow[]) {
+          const impression = toImpression(row, json);
+          if (!impressionShows(impression, product, opts)) continue;
+          if (!best || newer(impression, best) < 0) best = impression;
+          break; // rows are newest first: the first match is this visitor's newest
+        }
+      }
+      return best;
+    },
+
+    async eventsOfVisitors(storeId, visitors, opts = {}) {
+      const limit = opts.limit ?? DEFAULT_HISTORY_LIMIT;
+      if (visitors.length === 0 || limit <= 0) return [];
+      const types = opts.types ? JSON.stringify(opts.types) : null;
+      const sql = `${SELECT_EVENTS} WHERE store_id = ? AND ${inList('visitor')} AND (? IS NULL OR ${inList('type')})
+        ORDER BY time DESC, seq DESC LIMIT ?`;
+      const rows = db.stmt(sql).all(storeId, JSON.stringify(visitors), types, types, limit) as EventRow[];
+      return rows.map((row) => toStoredEvent(row, json));
+    },
+
+    async impressionsOfVisitors(storeId, visitors, limit = DEFAULT_HISTORY_LIMIT) {
+      if (visitors.length === 0 || limit <= 0) return [];
+      const sql = `${SELECT_IMPRESSIONS} WHERE store_id = ? AND ${inList('visitor')} ORDER BY time DESC, request_id DESC LIMIT ?`;
+      return (db.stmt(sql).all(storeId, JSON.stringify(visitors), limit) as ImpressionRow[]).map((row) => toImpression(row, json));
+    },
+
+    async salesOf(storeId, keys) {
+      const rows = db.stmt(`${SELECT_SALES} WHERE ${PERSON_SALES} ORDER BY time DESC, sale DESC`).all(storeId, ...personLists(keys));
+      return (rows as SaleRow[]).map((row) => toSale(row, json));
+    },
+
+    async getSale(storeId, sale) {
+      const row = db.stmt(`${SELECT_SALES} WHERE store_id = ? AND sale = ?`).get(storeId, sale) as SaleRow | undefined;
+      return row ? toSale(row, json) : null;
+    },
+
+    async setSaleAttribution(storeId, sale, attribution) {
+      db.stmt('UPDATE sales SET attribution = ? WHERE store_id = ? AND sale = ?').run(attribution === null ? null : JSON.stringify(attribution), storeId, sale);
+    },
+
+    async eventsSince(after, limit) {
+      // SQLite reads a LIMIT below zero as "no limit"; the port means "nothing".
+      if (limit <= 0) return [];
+      const rows = db.stmt(`${SELECT_EVENTS} WHERE seq > ? ORDER BY seq LIMIT ?`).all(after, limit) as EventRow[];
+      return rows.map((row) => toStoredEvent(row, json));
+    },
+
+    async *scanSales(storeId, pageSize = DEFAULT_SALES_PAGE) {
+      const limit = checkSalesPageSize(pageSize);
+      // Keyset pagination on (time, sale), the sales_time index order: stable under concurrent writes.
+      const first = db.stmt(`${SELECT_SALES} WHERE store_id = ? ORDER BY time, sale LIMIT ?`);
+      const next = db.stmt(`${SELECT_SALES} WHERE store_id = ? AND (time, sale) > (?, ?) ORDER BY time, sale LIMIT ?`);
+      let rows = first.all(storeId, limit) as SaleRow[];
+      while (rows.length > 0) {
+        yield rows.map((row) => toSale(row, json));
+        if (rows.length < limit) return;
+        const last = rows[rows.length - 1];
+        rows = next.all(storeId, last.time, last.sale, limit) as SaleRow[];
+      }
+    },
+
+    async forget(storeId, keys) {
+      const [visitors, emails, customers] = personLists(keys);
+      return db.write(() => {
+        const deleteByVisitor = (table: string) => db.stmt(`DELETE FROM ${table} WHERE store_id = ? AND ${inList('visitor')}`).run(storeId, visitors).changes;
+        return {
+          events: deleteByVisitor('events'),
+          impressions: deleteByVisitor('impressions'),
+          salesAnonymised: anonymiseSales(db, storeId, keys),
+          ordersAnonymised: anonymiseOrders(db, storeId, emails, customers),
+          customersRemoved: removeCustomers(db, storeId, emails, customers),
+          identitiesRemoved: forgetSqliteIdentity(db, storeId, keys),
+        };
+      });
+    },
+  };
+}
+
+/** The three key lists as JSON array parameters (visitors, emails, customers). */
+function personLists(keys: PersonKeys): [string, string, string] {
+  return [JSON.stringify(keys.visitors), JSON.stringify(keys.emails), JSON.stringify(keys.customers)];
+}
+
+/** Removes the person from their sales; lines, time and the attribution totals stay. */
+function anonymiseSales(db: SqliteDb, storeId: number, keys: PersonKeys): number {
+  const rows = db.stmt(`SELECT sale, attribution FROM sales WHERE ${PERSON_SALES}`).all(storeId, ...personLists(keys)) as { sale: string; attribution: string | null }[];
+  const update = db.stmt('UPDATE sales SET visitor = NULL, email = NULL, customer = NULL, attribution = ? WHERE store_id = ? AND sale = ?');
+  for (const row of rows) {
+    const attribution = row.attribution === null ? null : JSON.stringify(scrubAttribution(JSON.parse(row.attribution)));
+    update.run(attribution, storeId, row.sale);
+  }
+  return rows.length;
+}
+
+const APPEND_LOG = 'INSERT INTO catalog_log (store_id, kind, key) VALUES (?, ?, ?)';
+
+/** Strips email and customer from matching catalog orders, logging each change as catalog writes do. */
+function anonymiseOrders(db: SqliteDb, storeId: number, emails: string, customers: string): number {
+  const sql = `SELECT key, doc FROM catalog_docs WHERE store_id = ? AND kind = 'orders' AND (${inList('email')} OR ${inList('customer')}) ORDER BY key`;
+  const rows = db.stmt(sql).all(storeId, emails, customers) as { key: string; doc: string }[];
+  const update = db.stmt(`UPDATE catalog_docs SET doc = ?, email = NULL, customer = NULL WHERE store_id = ? AND kind = 'orders' AND key = ?`);
+  for (const row of rows) {
+    update.run(JSON.stringify(scrubOrderDoc(JSON.parse(row.doc) as Doc)), storeId, row.key);
+    db.stmt(APPEND_LOG).run(storeId, 'orders', row.key);
+  }
+  return rows.length;
+}
+
+/** Removes catalog customers with these emails or IDs, logging each removal. */
+function removeCustomers(db: SqliteDb, storeId: number, emails: string, customers: string): number {
+  const where = `store_id = ? AND kind = 'customers' AND (${inList('email')} OR ${inList('key')})`;
+  // Log the doomed keys first: after the delete they are gone.
+  db.stmt(`INSERT INTO catalog_log (store_id, kind, key) SELECT store_id, kind, key FROM catalog_docs WHERE ${where} ORDER BY key`).run(storeId, emails, customers);
+  return db.stmt(`DELETE FROM catalog_docs WHERE ${where}`).run(storeId, emails, customers).changes;
+}

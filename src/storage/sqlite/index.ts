@@ -1,0 +1,43 @@
+/** The SQLite adapter: one better-sqlite3 connection per open Storage. */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Storage } from '../ports.js';
+import { createSqliteCatalog } from './catalog.js';
+import { SqliteDb } from './db.js';
+import { createSqliteEvents } from './events.js';
+import { createSqliteIdentity } from './identity.js';
+import { migrateSqlite } from './migrations.js';
+import { createSqliteStores } from './stores.js';
+
+/** Opens (creating if needed) the SQLite database at path, or ':memory:', and migrates it. */
+export async function openSqlite(path: string): Promise<Storage> {
+  const inMemory = path === ':memory:' || path === '';
+  if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+  const raw = new Database(path);
+  try {
+    raw.pragma('journal_mode = WAL');
+    // FULL: a commit the HTTP answer waited for must survive power loss, not only a crash.
+    raw.pragma('synchronous = FULL');
+    raw.pragma('busy_timeout = 5000');
+    raw.pragma('foreign_keys = ON');
+    migrateSqlite(raw);
+  } catch (err) {
+    raw.close();
+    throw err;
+  }
+  const db = new SqliteDb(raw);
+  return {
+    dialect: 'sqlite',
+    stores: createSqliteStores(db),
+    catalog: createSqliteCatalog(db),
+    events: createSqliteEvents(db),
+    identity: createSqliteIdentity(db),
+    async ping() {
+      db.stmt('SELECT 1').get();
+    },
+    async close() {
+      if (raw.open) raw.close();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runStorageConformance } from '../conformance/suite.js';
+import { openStorage } from '../open.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+import { openSqlite } from './index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'relevo-sqlite-'));
+const file = join(dir, 'nested', 'relevo.db');
+
+// Opened through openStorage so the URL parsing is exercised too; the parent directory does not exist yet.
+runStorageConformance('sqlite', () => openStorage(`sqlite:${file}`));
+
+describe('sqlite adapter', () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('records each migration once and keeps the file in WAL mode', async () => {
+    const again = await openSqlite(file);
+    await again.close();
+    const raw = new Database(file, { readonly: true });
+    try {
+      const versions = raw.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+      expect(versions).toEqual(SQLITE_MIGRATIONS.map((m) => m.version));
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('opens an in-memory database from sqlite::memory:', async () => {
+    const storage = await openStorage('sqlite::memory:');
+    const store = await storage.stores.createStore({ name: 'm', publicKey: 'm', privateKey: { name: 'k', hash: 'h' } });
+    expect(await storage.stores.findStoreByName('m')).toEqual(store);
+    await storage.close();
+  });
+
+  it('creates a missing parent directory', async () => {
+    const deep = join(dir, 'a', 'b', 'c.db');
+    const storage = await openStorage(`sqlite:${deep}`);
+    await storage.close();
+    expect(existsSync(deep)).toBe(true);
+  });
+});
+
+describe('openStorage', () => {
+  it('rejects an unknown scheme, naming it', async () => {
+    await expect(openStorage('mysql://localhost/relevo')).rejects.toThrow(/"mysql:"/);
+    await expect(openStorage('relevo.db')).rejects.toThrow(/no scheme/);
+    await expect(openStorage('sqlite:')).rejects.toThrow(/names no database/);
+  });
+});
