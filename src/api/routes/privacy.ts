@@ -1,0 +1,26 @@
+/** privacy/info and privacy/forget (private key): by email, customer or visitor. */
+import { z } from 'zod';
+import { missingArgument } from '../../errors.js';
+import type { Privacy } from '../../tracking/privacy.js';
+import { route, type RouteDef } from '../route.js';
+import { email, id } from '../schemas.js';
+
+const person = z.object({ email: email().optional(), customer: id().optional(), visitor: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'must match ^[A-Za-z0-9]{1,32}$').optional() });
+
+function requireOne(a: z.infer<typeof person>) {
+  if (a.email === undefined && a.customer === undefined && a.visitor === undefined) throw missingArgument('email, customer or visitor');
+  return a;
+}
+
+export function privacyRoutes({ privacy }: { privacy: Privacy }): RouteDef[] {
+  return [
+    route({
+      name: 'privacy/info', methods: ['GET', 'POST'], auth: 'private', schema: person,
+      handler: async (a, ctx) => privacy.info(ctx.store.id, requireOne(a)),
+    }),
+    route({
+      name: 'privacy/forget', methods: ['GET', 'POST'], auth: 'private', schema: person,
+      handler: async (a, ctx) => void (await privacy.forget(ctx.store.id, requireOne(a))),
+    }),
+  ];
+}

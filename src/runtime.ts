@@ -1,0 +1,73 @@
+/**
+ * Wires the domain services and the route table over an open storage. Shared by `relevo serve`,
+ * the in-process HTTP tests and the benchmarks, so all three run the same code.
+ */
+import type { Logger } from 'pino';
+import { catalogRoutes } from './api/routes/catalog.js';
+import { importRoutes } from './api/routes/import.js';
+import { logRoutes } from './api/routes/log.js';
+import { privacyRoutes } from './api/routes/privacy.js';
+import { recommendationRoutes } from './api/routes/recommendations.js';
+import type { RouteDef } from './api/route.js';
+import { createApp } from './app.js';
+import { CatalogService } from './catalog/catalog-service.js';
+import type { Config } from './config/config.js';
+import { Metrics } from './metrics.js';
+import { Models } from './recommend/models.js';
+import { KeyDirectory } from './stores/keys.js';
+import type { Storage } from './storage/ports.js';
+import { Ingest } from './tracking/ingest.js';
+import { Privacy } from './tracking/privacy.js';
+import { Tracker } from './tracking/tracker.js';
+
+export interface Runtime {
+  config: Config;
+  storage: Storage;
+  log: Logger;
+  metrics: Metrics;
+  keys: KeyDirectory;
+  catalog: CatalogService;
+  ingest: Ingest;
+  tracker: Tracker;
+  privacy: Privacy;
+  models: Models;
+  routes: RouteDef[];
+  app: ReturnType<typeof createApp>;
+  /** Stops accepting requests, flushes the write buffer, stops background work (the caller closes storage). */
+  close(): Promise<void>;
+}
+
+/** Unix seconds with millisecond precision. */
+export const systemClock = () => Date.now() / 1000;
+
+/** Builds services, loads every store's catalog and creates the app. */
+export async function buildRuntime(config: Config, storage: Storage, log: Logger, now: () => number = systemClock): Promise<Runtime> {
+  const metrics = new Metrics();
+  const keys = new KeyDirectory(storage);
+  const catalog = new CatalogService(storage, log);
+  await catalog.loadAll();
+  catalog.startTail(config.tailIntervalMs);
+  const ingest = new Ingest(storage, metrics, log, now, { maxItems: config.flushMaxRows, maxWaitMs: config.flushIntervalMs });
+  const tracker = new Tracker(storage, catalog, ingest, now);
+  const privacy = new Privacy(storage, catalog);
+  const models = new Models(log);
+  await models.rebuild(storage);
+  ingest.onCommit(models.onCommit);
+  catalog.onNewOrders((storeId, entries) => models.applyCatalogOrders(storeId, entries));
+  const routes = [
+    ...catalogRoutes({ catalog }),
+    ...importRoutes({ storage, catalog }),
+    ...logRoutes({ tracker, log }),
+    ...privacyRoutes({ privacy }),
+    ...recommendationRoutes({ catalog, models, ingest, now }),
+  ];
+  const app = createApp({ config, storage, log, keys, routes, metrics });
+  return {
+    config, storage, log, metrics, keys, catalog, ingest, tracker, privacy, models, routes, app,
+    async close() {
+      await app.close();
+      await ingest.close();
+      await catalog.stopTail();
+    },
+  };
+}

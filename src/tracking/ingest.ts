@@ -1,0 +1,182 @@
+/**
+ * The ingest pipeline. Every tracked call passes named gate steps that either let it through or
+ * drop it with a typed reason (answered ok, counted in /metrics, never stored); then the event is
+ * queued in the write buffer and the caller waits for the group commit that holds it. After each
+ * commit, listeners (models, rollups) see the committed batch, so the next request reflects it.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { RequestInfo } from '../api/route.js';
+import type { Metrics } from '../metrics.js';
+import type { EventBatch, ImpressionRecord, SaleRecord, Storage, StoredEvent, StoreRecord, TrackedEvent } from '../storage/ports.js';
+import { isBotUserAgent } from './bots.js';
+import { autoVisitorId, visitorSpec } from './visitor.js';
+import { WriteBuffer } from './write-buffer.js';
+
+export type DropReason = 'bot' | 'tracking_disabled' | 'no_visitor';
+
+/** Who is calling: the store, the HTTP request and whether a private key came with it. */
+export interface TrackContext {
+  store: StoreRecord;
+  request: RequestInfo;
+  privileged: boolean;
+}
+
+type Item = { kind: 'event'; event: TrackedEvent } | { kind: 'sale'; sale: SaleRecord } | { kind: 'impression'; impression: ImpressionRecord };
+type ItemResult = { seq?: number; newSale?: boolean };
+
+/** What one commit added, handed to every listener after the transaction succeeded. */
+export interface CommittedBatch {
+  events: StoredEvent[];
+  /** Sales that were new (repeats of a stored sale are left out). */
+  sales: SaleRecord[];
+  impressions: ImpressionRecord[];
+}
+
+export type CommitListener = (batch: CommittedBatch) => void;
+
+interface Gate {
+  reason: DropReason;
+  /** True when the call must be dropped. */
+  drops(ctx: TrackContext, visitor: string | null, needsVisitor: boolean): Promise<boolean> | boolean;
+}
+
+export class Ingest {
+  private readonly buffer: WriteBuffer<Item, ItemResult>;
+  private readonly listeners: CommitListener[] = [];
+  private readonly settings = new Map<string, { value: unknown; until: number }>();
+  /** The gate steps, in order. */
+  readonly gates: Gate[] = [
+    { reason: 'bot', drops: (ctx) => isBotUserAgent(ctx.request.userAgent) },
+    { reason: 'tracking_disabled', drops: async (ctx) => (await this.setting(ctx.store.id, 'tracking_disabled')) === true },
+    { reason: 'no_visitor', drops: (_ctx, visitor, needsVisitor) => needsVisitor && visitor === null },
+  ];
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+    private readonly now: () => number,
+    options: { maxItems: number; maxWaitMs: number },
+  ) {
+    this.buffer = new WriteBuffer<Item, ItemResult>({
+      maxItems: options.maxItems,
+      maxWaitMs: options.maxWaitMs,
+      write: (items) => this.write(items),
+      afterCommit: (items, results) => this.publish(items, results),
+    });
+    this.buffer.onBatch = (size, ms) => {
+      this.metrics.batchSize.observe(size);
+      this.metrics.commitSeconds.observe(ms / 1000);
+    };
+  }
+
+  /** Subscribes to committed batches (called synchronously after each commit, in order). */
+  onCommit(listener: CommitListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** The recorded visitor ID of a call: its own, the derived `auto` one, or null. */
+  async visitorOf(ctx: TrackContext, value: string | null | undefined): Promise<string | null> {
+    const spec = visitorSpec(value);
+    if (spec.kind === 'none') return null;
+    if (spec.kind === 'id') return spec.id;
+    return autoVisitorId(await this.visitorSecret(ctx.store.id), ctx.request.ip, ctx.request.userAgent, this.now());
+  }
+
+  /** Runs the gate steps; returns the reason to drop, counted, or null to record. */
+  async gate(ctx: TrackContext, visitor: string | null, needsVisitor = true): Promise<DropReason | null> {
+    for (const gate of this.gates) {
+      if (await gate.drops(ctx, visitor, needsVisitor)) {
+        this.metrics.eventsDropped.inc({ reason: gate.reason });
+        return gate.reason;
+      }
+    }
+    return null;
+  }
+
+  /** Commits events (and waits for it); returns their seqs. */
+  async commitEvents(events: TrackedEvent[]): Promise<number[]> {
+    const results = await Promise.all(events.map((event) => this.buffer.add({ kind: 'event', event })));
+    return results.map((r) => r.seq!);
+  }
+
+  /** Commits a sale; resolves true when it was new, false for a repeat of a stored sale. */
+  async commitSale(sale: SaleRecord): Promise<boolean> {
+    return (await this.buffer.add({ kind: 'sale', sale })).newSale === true;
+  }
+
+  /** Commits an impression. */
+  async commitImpression(impression: ImpressionRecord): Promise<void> {
+    await this.buffer.add({ kind: 'impression', impression });
+  }
+
+  /** Writes what is queued and stops accepting (graceful shutdown). */
+  close(): Promise<void> {
+    return this.buffer.close();
+  }
+
+  /** A fresh request ID for a result response. */
+  static requestId(): string {
+    return randomBytes(12).toString('base64url').replace(/[-_]/g, 'x');
+  }
+
+  private async write(items: Item[]): Promise<ItemResult[]> {
+    const batch: EventBatch = { events: [], impressions: [], sales: [] };
+    for (const item of items) {
+      if (item.kind === 'event') batch.events.push(item.event);
+      else if (item.kind === 'sale') batch.sales.push(item.sale);
+      else batch.impressions.push(item.impression);
+    }
+    const result = await this.storage.events.commitBatch(batch);
+    let e = 0;
+    let s = 0;
+    return items.map((item) => {
+      if (item.kind === 'event') return { seq: result.eventSeqs[e++] };
+      if (item.kind === 'sale') return { newSale: result.newSales[s++] };
+      return {};
+    });
+  }
+
+  private publish(items: Item[], results: ItemResult[]): void {
+    const committed: CommittedBatch = { events: [], sales: [], impressions: [] };
+    items.forEach((item, i) => {
+      if (item.kind === 'event') {
+        committed.events.push({ ...item.event, seq: results[i].seq! });
+        this.metrics.eventsAccepted.inc({ type: item.event.type });
+      } else if (item.kind === 'sale') {
+        if (results[i].newSale) committed.sales.push(item.sale);
+        this.metrics.eventsAccepted.inc({ type: results[i].newSale ? 'sale' : 'sale_repeat' });
+      } else {
+        committed.impressions.push(item.impression);
+        this.metrics.eventsAccepted.inc({ type: 'impression' });
+      }
+    });
+    for (const listener of this.listeners) {
+      try {
+        listener(committed);
+      } catch (err) {
+        this.log.error({ err }, 'commit listener failed');
+      }
+    }
+  }
+
+  private async setting(storeId: number, name: string): Promise<unknown> {
+    const k = `${storeId}/${name}`;
+    const hit = this.settings.get(k);
+    if (hit && hit.until > Date.now()) return hit.value;
+    const value = await this.storage.stores.getSetting(storeId, name);
+    this.settings.set(k, { value, until: Date.now() + 5000 });
+    return value;
+  }
+
+  /** The store's secret for cookieless visitor IDs, created on first use. */
+  private async visitorSecret(storeId: number): Promise<string> {
+    const existing = await this.setting(storeId, 'visitor_secret');
+    if (typeof existing === 'string') return existing;
+    await this.storage.stores.setSetting(storeId, 'visitor_secret', randomBytes(32).toString('hex'));
+    this.settings.delete(`${storeId}/visitor_secret`);
+    // Read back: if another instance wrote one at the same moment, everybody uses the stored one.
+    return String(await this.setting(storeId, 'visitor_secret'));
+  }
+}

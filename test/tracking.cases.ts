@@ -1,0 +1,301 @@
+/**
+ * Tracking behaviour over HTTP, run on SQLite (tracking.test.ts) and PostgreSQL
+ * (tracking.pg-test.ts): visitors, labels, every log/* endpoint, sale idempotency, cross-device
+ * identity, impression → click joins, privacy/info and privacy/forget.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dumpAllRows } from './helpers/db.js';
+import { makeProduct, makeTestApp, type TestApp } from './helpers/app.js';
+
+const err = (type: string, message: unknown) => ({ status: 'error', type, message, id: expect.any(String), moreInfo: expect.any(String) });
+const OK = { status: 'ok' };
+
+export function describeTracking(backend: string, databaseUrl: () => string | undefined): void {
+  describe(`tracking (${backend})`, () => {
+    let t: TestApp;
+    let clock = 1_750_000_000;
+    beforeEach(async () => {
+      clock = 1_750_000_000;
+      t = await makeTestApp({ databaseUrl: databaseUrl(), now: () => clock });
+      await t.call('product/add', { products: [1, 2, 3, 4, 5].map((id) => makeProduct({ id, price: id * 10, created_at: 1_700_000_000 + id })) }, { priv: true });
+    });
+    afterEach(() => t.close());
+
+    const info = async (args: Record<string, unknown>) => (await t.call('privacy/info', args, { priv: true })).body;
+    const activityTypes = (body: { activity: Array<{ type: string }> }) => body.activity.map((a) => a.type).sort();
+
+    describe('visitor', () => {
+      it('accepts an ID of 1..32 letters and digits and records under it', async () => {
+        expect((await t.call('log/product', { product: 1, visitor: 'A'.repeat(32) })).body).toEqual(OK);
+        expect((await info({ visitor: 'A'.repeat(32) })).activity).toEqual([{ visitor: 'A'.repeat(32), type: 'product', product: '1', description: 'Viewed product 1', time: clock }]);
+      });
+
+      it.each([
+        ['33 characters', 'a'.repeat(33)],
+        ['a dash', 'ab-c'],
+        ['unicode', 'äbc'],
+        ['empty', ''],
+        ['a number', 12345],
+        ['an array', ['abc']],
+        ['an object', { id: 'abc' }],
+      ])('refuses %s with a ParsingError naming visitor', async (_what, visitor) => {
+        const res = await t.call('log/click', { product: 1, visitor });
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual(err('ParsingError', expect.stringMatching(/^Invalid Syntax In Argument: visitor/)));
+      });
+
+      it('requires a visitor on log/click', async () => {
+        expect((await t.call('log/click', { product: 1 })).body).toEqual(err('ParsingError', 'Missing Argument visitor'));
+      });
+
+      it('"null" is answered ok and records nothing', async () => {
+        expect((await t.call('log/click', { product: 1, visitor: 'null' })).body).toEqual(OK);
+        const dropped = (await t.inject({ method: 'GET', url: '/metrics' })).body;
+        expect(dropped).toContain('relevo_events_dropped_total{reason="no_visitor"} 1');
+        expect(dropped).not.toContain('relevo_events_accepted_total{type="click"}');
+      });
+
+      it('"auto" derives a stable 8-character ID from IP and user agent', async () => {
+        const ua = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0' };
+        await t.call('log/product', { product: 1, visitor: 'auto' }, { headers: ua });
+        await t.call('log/product', { product: 2, visitor: 'auto' }, { headers: ua });
+        await t.call('log/product', { product: 3, visitor: 'auto' }, { headers: { 'user-agent': 'Mozilla/5.0 (Macintosh) Safari/605.1' } });
+        const events = await t.runtime.storage.events.eventsSince(0, 100);
+        const visitors = events.map((e) => e.visitor!);
+        expect(visitors[0]).toMatch(/^[A-Za-z0-9]{8}$/);
+        expect(visitors[1]).toBe(visitors[0]);
+        expect(visitors[2]).not.toBe(visitors[0]);
+      });
+
+      it('"auto" believes X-Forwarded-For only from a trusted proxy', async () => {
+        const send = (xff: string) => t.call('log/product', { product: 1, visitor: 'auto' }, { headers: { 'x-forwarded-for': xff } });
+        await send('203.0.113.7');
+        await send('198.51.100.9');
+        const [a, b] = (await t.runtime.storage.events.eventsSince(0, 10)).map((e) => e.visitor);
+        expect(a).toBe(b); // untrusted peer: the header is ignored, both are the same client
+      });
+
+      it('auto IDs change when the 30-day salt period changes', async () => {
+        await t.call('log/product', { product: 1, visitor: 'auto' });
+        clock += 31 * 24 * 3600;
+        await t.call('log/product', { product: 1, visitor: 'auto' });
+        const [a, b] = (await t.runtime.storage.events.eventsSince(0, 10)).map((e) => e.visitor);
+        expect(a).not.toBe(b);
+      });
+    });
+
+    describe('labels', () => {
+      it.each([
+        ['an empty list', []],
+        ['21 labels', Array.from({ length: 21 }, (_, i) => `L${i}`)],
+        ['an empty label', ['Home', '']],
+        ['a label of 201 characters', ['x'.repeat(201)]],
+        ['a number', [5]],
+      ])('refuses %s', async (_what, labels) => {
+        const res = await t.call('log/click', { product: 1, visitor: 'v1', labels });
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual(err('ParsingError', expect.stringMatching(/^Invalid Syntax In Argument: labels/)));
+      });
+
+      it('accepts 20 labels of 200 characters, and one plain string as one label', async () => {
+        expect((await t.call('log/click', { product: 1, visitor: 'v1', labels: Array.from({ length: 20 }, (_, i) => `${i}`.padEnd(200, 'x')) })).body).toEqual(OK);
+        expect((await t.call('log/click', { product: 2, visitor: 'v1', labels: 'Home, top' })).body).toEqual(OK);
+        const clicks = (await info({ visitor: 'v1' })).activity;
+        expect(clicks.find((a: { product: string }) => a.product === '2').labels).toEqual(['Home, top']);
+        expect(clicks.find((a: { product: string }) => a.product === '1').labels).toHaveLength(20);
+      });
+
+      it('labels a result call with its endpoint name when it sends none', async () => {
+        const res = await t.call('recommendations/popular', { limit: 3, visitor: 'v1' });
+        const imp = await t.runtime.storage.events.findImpression(t.runtime.storage === undefined ? 0 : (await t.runtime.storage.stores.findStoreByName('test'))!.id, res.body.request_id);
+        expect(imp!.labels).toEqual(['recommendations/popular']);
+      });
+    });
+
+    describe('log endpoints', () => {
+      it.each([
+        ['log/click', { visitor: 'v1' }, 'Missing Argument product'],
+        ['log/click', { product: 1, visitor: 'v1', n: -1 }, /^Invalid Syntax In Argument: n/],
+        ['log/click', { product: 1, visitor: 'v1', external: 'maybe' }, /^Invalid Syntax In Argument: external/],
+        ['log/product', { visitor: 'v1' }, 'Missing Argument product'],
+        ['log/product', { product: 1.5, visitor: 'v1' }, /^Invalid Syntax In Argument: product/],
+        ['log/category', { visitor: 'v1' }, 'Missing Argument category'],
+        ['log/email', { visitor: 'v1' }, 'Missing Argument email'],
+        ['log/email', { visitor: 'v1', email: 'not-an-email' }, /^Invalid Syntax In Argument: email/],
+        ['log/sale', { products: [1] }, 'Missing Argument sale'],
+        ['log/sale', { sale: 1 }, 'Missing Argument products'],
+        ['log/sale', { sale: 1, products: [] }, /^Invalid Syntax In Argument: products/],
+        ['log/sale', { sale: 1, products: [{ id: 1, price: 5, quantity: 0 }] }, /^Invalid Syntax In Argument: products \(products\[0\]/],
+        ['log/sale', { sale: 1, products: [{ id: 1, price: -1, quantity: 1 }] }, /^Invalid Syntax In Argument: products/],
+        ['log/sale', { sale: 1, products: [{ id: 1, price: 5, quantity: 1.5 }] }, /^Invalid Syntax In Argument: products/],
+        ['log/cart/add', { visitor: 'v1' }, 'Missing Argument products'],
+        ['log/cart/add', { visitor: 'v1', products: [{ id: 1 }] }, /^Invalid Syntax In Argument: products/],
+        ['log/basket/set', { products: [1] }, 'Missing Argument email'],
+      ])('%s %j → ParsingError', async (endpoint, args, message) => {
+        const res = await t.call(endpoint, args);
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual(err('ParsingError', typeof message === 'string' ? message : expect.stringMatching(message)));
+      });
+
+      it('records every event type and shows it in privacy/info', async () => {
+        expect((await t.call('log/product', { product: 1, visitor: 'v1' })).body).toEqual(OK);
+        expect((await t.call('log/category', { category: 7, visitor: 'v1' })).body).toEqual(OK);
+        expect((await t.call('log/click', { product: 2, visitor: 'v1', api: 'recommendations/popular', labels: ['Home'], n: 3 })).body).toEqual(OK);
+        const cart = await t.call('log/cart/add', { visitor: 'v1', products: [{ id: 3, qty: 2 }] });
+        expect(cart.body).toEqual({ status: 'ok', basket_id: expect.any(String) });
+        expect((await t.call('log/cart/remove', { visitor: 'v1', basket_id: cart.body.basket_id, products: [{ id: 3, qty: 1 }] })).body).toEqual({ status: 'ok', basket_id: cart.body.basket_id });
+        expect((await t.call('log/email', { visitor: 'v1', email: ' Ann@Example.COM ' })).body).toEqual(OK);
+        expect((await t.call('log/sale', { sale: 'o-1', visitor: 'v1', products: [{ id: 2, price: 19.5, quantity: 2 }, 4] })).body).toEqual(OK);
+        const body = await info({ email: 'ann@example.com' });
+        expect(body.orders).toEqual(['o-1']);
+        expect(activityTypes(body)).toEqual(['cart', 'cart', 'category', 'click', 'email', 'product', 'sale', 'sale']);
+        const sale = await t.runtime.storage.events.getSale((await t.runtime.storage.stores.findStoreByName('test'))!.id, 'o-1');
+        expect(sale!.lines).toEqual([{ product: '2', id: 2, price: 19.5, quantity: 2 }, { product: '4', id: 4, price: 40, quantity: 1 }]);
+      });
+
+      it('log/returned needs the private key and an existing order line', async () => {
+        await t.call('log/sale', { sale: 9, visitor: 'v1', products: [{ id: 1, price: 10, quantity: 2 }] });
+        expect((await t.call('log/returned', { product: 1, order: 9, quantity: 1 })).body).toEqual(err('AuthenticationError', 'Missing Argument private_key'));
+        expect((await t.call('log/returned', { product: 1, order: 9, quantity: 1 }, { priv: true })).body).toEqual(OK);
+        expect((await t.call('log/returned', { product: 1, order: 99, quantity: 1 }, { priv: true })).body).toEqual(err('LogicalError', 'Argument order: no order with id "99"'));
+        expect((await t.call('log/returned', { product: 2, order: 9, quantity: 1 }, { priv: true })).body).toEqual(err('LogicalError', 'Argument product: order "9" has no product "2"'));
+        expect((await t.call('log/returned', { product: 1, order: 9, quantity: 3 }, { priv: true })).body).toEqual(err('LogicalError', 'Argument quantity: 3 returned but 2 sold'));
+      });
+
+      it('backfills time only with the private key', async () => {
+        expect((await t.call('log/product', { product: 1, visitor: 'v1', time: 1_600_000_000 })).body).toEqual(err('AuthenticationError', 'Argument time (backfill) requires private_key'));
+        expect((await t.call('log/product', { product: 1, visitor: 'v1', time: 1_600_000_000 }, { priv: true })).body).toEqual(OK);
+        expect((await info({ visitor: 'v1' })).activity.map((a: { time: number }) => a.time)).toEqual([1_600_000_000]);
+      });
+
+      it('answers bots ok and records nothing', async () => {
+        const res = await t.call('log/click', { product: 1, visitor: 'v1' }, { headers: { 'user-agent': 'Googlebot/2.1 (+http://www.google.com/bot.html)' } });
+        expect(res.body).toEqual(OK);
+        expect((await info({ visitor: 'v1' })).activity).toEqual([]);
+        expect((await t.inject({ method: 'GET', url: '/metrics' })).body).toContain('relevo_events_dropped_total{reason="bot"} 1');
+      });
+
+      it('log/debug answers ok', async () => {
+        expect((await t.call('log/debug', { source: 'plugin', type: 'warn', message: 'feed slow', time: '2026-01-01' })).body).toEqual(OK);
+      });
+    });
+
+    describe('sale idempotency', () => {
+      const sale = { sale: 'S1', visitor: 'v1', products: [{ id: 1, price: 10, quantity: 1 }] };
+      const countSales = async () => (await info({ visitor: 'v1' })).activity.filter((a: { type: string }) => a.type === 'sale').length;
+
+      it('counts the same sale sent three times once', async () => {
+        for (let i = 0; i < 3; i++) expect((await t.call('log/sale', sale)).body).toEqual(OK);
+        expect(await countSales()).toBe(1);
+        expect((await info({ visitor: 'v1' })).orders).toEqual(['S1']);
+      });
+
+      it('counts the same sale sent three times concurrently once', async () => {
+        const answers = await Promise.all([1, 2, 3].map(() => t.call('log/sale', sale)));
+        expect(answers.map((a) => a.body)).toEqual([OK, OK, OK]);
+        expect(await countSales()).toBe(1);
+        expect((await t.inject({ method: 'GET', url: '/metrics' })).body).toContain('relevo_events_accepted_total{type="sale"} 1');
+      });
+    });
+
+    describe('identity across devices', () => {
+      it('two devices with one email share one history', async () => {
+        await t.call('log/product', { product: 1, visitor: 'phone' });
+        await t.call('log/product', { product: 2, visitor: 'laptop' });
+        await t.call('log/email', { visitor: 'phone', email: 'ann@example.com' });
+        await t.call('log/sale', { sale: 'X', visitor: 'laptop', email: 'ANN@example.com', products: [3] });
+        for (const query of [{ email: 'ann@example.com' }, { visitor: 'phone' }, { visitor: 'laptop' }]) {
+          const body = await info(query);
+          expect(new Set(body.activity.map((a: { visitor: string }) => a.visitor))).toEqual(new Set(['phone', 'laptop']));
+          expect(activityTypes(body)).toEqual(['email', 'product', 'product', 'sale']);
+        }
+      });
+
+      it('merges two persons when a customer ID links them', async () => {
+        await t.call('log/email', { visitor: 'a', email: 'one@example.com' });
+        await t.call('log/email', { visitor: 'b', email: 'two@example.com' });
+        await t.call('log/sale', { sale: 1, visitor: 'a', customer: 77, products: [1] });
+        await t.call('log/sale', { sale: 2, visitor: 'b', customer: 77, products: [2] });
+        expect((await info({ email: 'two@example.com' })).orders.sort()).toEqual([1, 2]);
+      });
+    });
+
+    describe('impressions and the click join', () => {
+      const storeId = async () => (await t.runtime.storage.stores.findStoreByName('test'))!.id;
+      const lastClick = async () => (await t.runtime.storage.events.eventsOfVisitors(await storeId(), ['v1'], { types: ['click'] }))[0];
+
+      it('records an impression with a request_id for each result call', async () => {
+        const res = await t.call('recommendations/popular', { limit: 3, visitor: 'v1', labels: ['Home'] });
+        expect(res.body).toEqual({ status: 'ok', result: [5, 4, 3], count: 5, facets: null, request_id: expect.stringMatching(/^[A-Za-z0-9]{16}$/) });
+        const imp = await t.runtime.storage.events.findImpression(await storeId(), res.body.request_id);
+        expect(imp).toEqual({ storeId: await storeId(), requestId: res.body.request_id, time: clock, visitor: 'v1', api: 'recommendations/popular', labels: ['Home'], input: {}, results: ['5', '4', '3'] });
+      });
+
+      it('joins a click to its impression exactly by request_id', async () => {
+        const first = await t.call('recommendations/popular', { limit: 3, visitor: 'v1', labels: ['Home'] });
+        clock += 10;
+        await t.call('recommendations/popular', { limit: 3, visitor: 'v1', labels: ['Cart'] });
+        clock += 10;
+        await t.call('log/click', { product: 4, visitor: 'v1', request_id: first.body.request_id });
+        expect(await lastClick()).toMatchObject({ product: '4', requestId: first.body.request_id, labels: ['Home'], api: 'recommendations/popular', position: 1 });
+      });
+
+      it('joins a click without request_id to the latest impression that showed the product', async () => {
+        await t.call('recommendations/popular', { limit: 3, visitor: 'v1', labels: ['Home'] });
+        clock += 10;
+        const second = await t.call('recommendations/popular', { limit: 2, visitor: 'v1', labels: ['Cart'] });
+        clock += 10;
+        await t.call('recommendations/popular', { limit: 1, visitor: 'v1', labels: ['Footer'] }); // shows only product 5
+        clock += 10;
+        await t.call('log/click', { product: 4, visitor: 'v1' });
+        expect(await lastClick()).toMatchObject({ product: '4', requestId: second.body.request_id, labels: ['Cart'], position: 1 });
+        await t.call('log/click', { product: 4, visitor: 'v1', labels: ['Home'] });
+        expect((await lastClick()).labels).toEqual(['Home']);
+        expect((await lastClick()).requestId).not.toBe(second.body.request_id);
+      });
+
+      it('does not join another visitor\'s impression', async () => {
+        const res = await t.call('recommendations/popular', { limit: 3, visitor: 'other' });
+        await t.call('log/click', { product: 5, visitor: 'v1', request_id: res.body.request_id });
+        expect(await lastClick()).toMatchObject({ product: '5', requestId: null, labels: null });
+      });
+    });
+
+    describe('privacy', () => {
+      it('privacy/info and forget need the private key and one of email, customer, visitor', async () => {
+        expect((await t.call('privacy/info', { email: 'a@example.com' })).body).toEqual(err('AuthenticationError', 'Missing Argument private_key'));
+        expect((await t.call('privacy/forget', {}, { priv: true })).body).toEqual(err('ParsingError', 'Missing Argument email, customer or visitor'));
+      });
+
+      it('forget leaves no email or click of the person anywhere in the database', async () => {
+        const email = 'forgetme@example.com';
+        await t.call('customers', { customers: [{ id: 501, email, name: 'Forget Me' }] }, { priv: true });
+        await t.call('orders', { orders: [{ id: 'cat-1', products: [{ id: 1, price: 10, quantity: 1 }], time: clock, email, customer: 501 }] }, { priv: true });
+        await t.call('recommendations/popular', { limit: 3, visitor: 'devA1' });
+        await t.call('log/click', { product: 5, visitor: 'devA1' });
+        await t.call('log/product', { product: 2, visitor: 'devB2' });
+        await t.call('log/cart/add', { visitor: 'devB2', products: [{ id: 2, qty: 1 }] });
+        await t.call('log/email', { visitor: 'devA1', email });
+        await t.call('log/sale', { sale: 'forget-sale', visitor: 'devB2', email, customer: 501, products: [{ id: 2, price: 20, quantity: 3 }] });
+        await t.call('log/basket/set', { email, products: [1] });
+        // Someone else, who must be left alone.
+        await t.call('log/click', { product: 5, visitor: 'keepme' });
+        await t.call('log/sale', { sale: 'keep-sale', visitor: 'keepme', email: 'keep@example.com', products: [1] });
+
+        expect((await t.call('privacy/forget', { email }, { priv: true })).body).toEqual(OK);
+
+        const dump = await dumpAllRows(t.url);
+        for (const [table, rows] of Object.entries(dump)) {
+          for (const secret of [email, 'devA1', 'devB2', 'Forget Me']) expect(rows, `${table} still holds ${secret}`).not.toContain(secret);
+        }
+        expect(await info({ email })).toEqual({ status: 'ok', orders: [], activity: [] });
+        // Orders stay, anonymised, with their totals.
+        const sale = await t.runtime.storage.events.getSale((await t.runtime.storage.stores.findStoreByName('test'))!.id, 'forget-sale');
+        expect(sale).toMatchObject({ visitor: null, email: null, customer: null, lines: [{ product: '2', id: 2, price: 20, quantity: 3 }] });
+        expect((await t.call('orders', { orders: ['cat-1'] }, { method: 'GET', priv: true })).body.orders).toEqual([{ id: 'cat-1', products: [{ id: 1, price: 10, quantity: 1 }], time: clock }]);
+        // The other person is untouched.
+        expect(activityTypes(await info({ visitor: 'keepme' }))).toEqual(['click', 'sale']);
+      });
+    });
+  });
+}

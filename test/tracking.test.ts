@@ -1,0 +1,3 @@
+import { describeTracking } from './tracking.cases.js';
+
+describeTracking('SQLite', () => undefined);
