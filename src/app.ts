@@ -27,7 +27,6 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     bodyLimit: deps.config.bodyLimit,
-    disableRequestLogging: true,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1000 },

@@ -1,12 +1,21 @@
 /** Starting and stopping the servers a benchmark measures, each in its own process. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The package root (this file runs from bench/lib/ under vitest and from dist/bench/lib/ compiled). */
+export const ROOT = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+})();
 
 export interface Child {
   port: number;
   proc: ChildProcess;
+  /** Everything the child wrote to stderr so far. */
+  stderr(): string;
   stop(): Promise<void>;
 }
 
@@ -30,7 +39,7 @@ export function spawnWithPort(script: string, args: string[], env: Record<string
         clearTimeout(timer);
         proc.stdout!.removeAllListeners('data');
         proc.stdout!.resume();
-        resolve({ port: Number(m[1]), proc, stop: () => stopChild(proc) });
+        resolve({ port: Number(m[1]), proc, stderr: () => err, stop: () => stopChild(proc) });
       }
     });
     proc.on('exit', (code) => fail(new Error(`${script} exited with ${code}: ${err.slice(-2000)}`)));
