@@ -53,6 +53,7 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   const models = new Models(log);
   await models.rebuild(storage);
   ingest.onCommit(models.onCommit);
+  privacy.onForget(models.onForget);
   catalog.onNewOrders((storeId, entries) => models.applyCatalogOrders(storeId, entries));
   const routes = [
     ...catalogRoutes({ catalog }),

@@ -1,48 +1,98 @@
 /**
  * The per-store models behind the result endpoints, held in memory, rebuilt from storage at
- * start-up and updated after every commit (so the next request sees each event).
+ * start-up and updated after every commit (so the next request sees each event). Each model is a
+ * component with the hooks it needs; runtime.ts registers the components, and endpoints fetch
+ * theirs by name, so a new model never touches this file.
  */
 import type { Logger } from 'pino';
-import type { CatalogEntry, Doc, SaleRecord, Storage, StoredEvent } from '../storage/ports.js';
+import type { CatalogEntry, Doc, PersonKeys, SaleRecord, Storage, StoredEvent } from '../storage/ports.js';
 import type { CommittedBatch } from '../tracking/ingest.js';
 import { Popularity } from './popularity.js';
 
-export class StoreModels {
-  readonly popularity = new Popularity();
+/** A purchase as models see it: logged sales and catalog orders alike. */
+export interface OrderSignal {
+  /** Product keys of the order's lines (repeats possible). */
+  products: string[];
+  time: number;
+  visitor: string | null;
+  email: string | null;
+  customer: string | null;
+  /** The sale / order key. */
+  order: string;
+}
 
-  /** Applies one stored event. */
-  applyEvent(e: StoredEvent): void {
-    if ((e.type === 'product' || e.type === 'click') && e.product) this.popularity.addView(e.product, e.time);
+/** One model of one store. Every hook is optional; all run synchronously after a commit. */
+export interface ModelComponent {
+  /** A committed event (view, click, cart, email, returned …). */
+  applyEvent?(e: StoredEvent): void;
+  /** A new order (logged sale or catalog order). */
+  applyOrder?(o: OrderSignal): void;
+  /** A committed impression (what was shown). */
+  applyImpression?(requestId: string, visitor: string, results: string[], time: number): void;
+  /** privacy/forget: drop everything held about these visitors, emails and customers. */
+  forget?(keys: PersonKeys): void;
+}
+
+export type ComponentFactory = (storeId: number) => ModelComponent;
+
+export class StoreModels {
+  private readonly components = new Map<string, ModelComponent>();
+
+  constructor(
+    readonly storeId: number,
+    factories: ReadonlyMap<string, ComponentFactory>,
+  ) {
+    for (const [name, make] of factories) this.components.set(name, make(storeId));
   }
 
-  /** Applies one new sale or catalog order. */
-  applyOrder(productKeys: string[], time: number): void {
-    this.popularity.addOrder(productKeys, time);
+  /** Store-wide popularity (always present). */
+  get popularity(): Popularity {
+    return this.get<Popularity>('popularity');
+  }
+
+  /** The component registered under `name`. */
+  get<T extends ModelComponent>(name: string): T {
+    const c = this.components.get(name);
+    if (!c) throw new Error(`no model component "${name}" registered`);
+    return c as T;
+  }
+
+  /** Runs a hook on every component. */
+  each(fn: (c: ModelComponent) => void): void {
+    for (const c of this.components.values()) fn(c);
   }
 }
 
 export class Models {
   private readonly stores = new Map<number, StoreModels>();
+  private readonly factories = new Map<string, ComponentFactory>([['popularity', () => new Popularity()]]);
 
   constructor(private readonly log: Logger) {}
+
+  /** Registers a component for every store (before rebuild). */
+  register(name: string, factory: ComponentFactory): void {
+    if (this.stores.size > 0) throw new Error('register model components before the first store is built');
+    this.factories.set(name, factory);
+  }
 
   /** The models of a store (empty until events arrive). */
   of(storeId: number): StoreModels {
     let m = this.stores.get(storeId);
-    if (!m) this.stores.set(storeId, (m = new StoreModels()));
+    if (!m) this.stores.set(storeId, (m = new StoreModels(storeId, this.factories)));
     return m;
   }
 
-  /** Rebuilds every store's models from storage: events, logged sales and catalog orders. */
+  /** Rebuilds every store's models from storage: events, impressions are not replayed; sales and catalog orders are. */
   async rebuild(storage: Storage): Promise<void> {
     const started = Date.now();
     let events = 0;
     for (let after = 0; ; ) {
       const page = await storage.events.eventsSince(after, 5000);
       if (page.length === 0) break;
-      for (const e of page) this.of(e.storeId).applyEvent(e);
+      for (const e of page) this.applyEvent(e);
       events += page.length;
       after = page[page.length - 1].seq;
+      if (events % 100_000 < 5000) this.log.info({ events }, 'rebuilding models');
     }
     let orders = 0;
     for (const store of await storage.stores.listStores()) {
@@ -60,19 +110,39 @@ export class Models {
 
   /** Commit listener: applies a committed batch. */
   readonly onCommit = (batch: CommittedBatch): void => {
-    for (const e of batch.events) this.of(e.storeId).applyEvent(e);
+    for (const e of batch.events) this.applyEvent(e);
     for (const s of batch.sales) this.applySale(s);
+    for (const i of batch.impressions) this.of(i.storeId).each((c) => c.applyImpression?.(i.requestId, i.visitor, i.results, i.time));
   };
 
   /** Catalog write listener: orders pushed with /orders or a feed count as sales too. */
   applyCatalogOrders(storeId: number, entries: CatalogEntry[]): void {
     for (const entry of entries) {
-      const lines = (entry.doc as Doc).products;
-      if (Array.isArray(lines)) this.of(storeId).applyOrder(lines.map((l) => String((l as Doc).id)), entry.time ?? Number((entry.doc as Doc).time) ?? 0);
+      const doc = entry.doc as Doc;
+      if (!Array.isArray(doc.products)) continue;
+      const signal: OrderSignal = {
+        products: doc.products.map((l) => String((l as Doc).id)),
+        time: entry.time ?? (typeof doc.time === 'number' ? doc.time : 0),
+        visitor: null,
+        email: entry.email ?? null,
+        customer: entry.customer ?? null,
+        order: entry.key,
+      };
+      this.of(storeId).each((c) => c.applyOrder?.(signal));
     }
   }
 
+  /** privacy/forget listener. */
+  readonly onForget = (storeId: number, keys: PersonKeys): void => {
+    this.of(storeId).each((c) => c.forget?.(keys));
+  };
+
+  private applyEvent(e: StoredEvent): void {
+    this.of(e.storeId).each((c) => c.applyEvent?.(e));
+  }
+
   private applySale(s: SaleRecord): void {
-    this.of(s.storeId).applyOrder(s.lines.map((l) => l.product), s.time);
+    const signal: OrderSignal = { products: s.lines.map((l) => l.product), time: s.time, visitor: s.visitor, email: s.email, customer: s.customer, order: s.sale };
+    this.of(s.storeId).each((c) => c.applyOrder?.(signal));
   }
 }

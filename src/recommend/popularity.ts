@@ -3,18 +3,28 @@
  * decaying window, and, for a shop with few orders yet, how often products were viewed or clicked.
  * Updated on every committed event and order; rebuilt from storage at start-up.
  */
+import type { StoredEvent } from '../storage/ports.js';
 import { DecayingCounter } from './decay.js';
+import type { ModelComponent, OrderSignal } from './models.js';
 
 /** Orders fade with a 30-day half-life: "best sellers" of the last months, not of all time. */
 export const SALES_HALF_LIFE_SECONDS = 30 * 24 * 3600;
 /** Views and clicks are a faster signal: a 7-day half-life. */
 export const VIEWS_HALF_LIFE_SECONDS = 7 * 24 * 3600;
 
-export class Popularity {
+export class Popularity implements ModelComponent {
   readonly orders = new DecayingCounter(SALES_HALF_LIFE_SECONDS);
   readonly views = new DecayingCounter(VIEWS_HALF_LIFE_SECONDS);
   private cache: { at: number; version: number; ranking: string[] } | null = null;
   private version = 0;
+
+  applyEvent(e: StoredEvent): void {
+    if ((e.type === 'product' || e.type === 'click') && e.product) this.addView(e.product, e.time);
+  }
+
+  applyOrder(o: OrderSignal): void {
+    this.addOrder(o.products, o.time);
+  }
 
   /** One order: each distinct product counts once, whatever its quantity. */
   addOrder(productKeys: Iterable<string>, time: number): void {
