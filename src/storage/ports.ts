@@ -182,6 +182,8 @@ export interface EventBatch {
   events: TrackedEvent[];
   impressions: ImpressionRecord[];
   sales: SaleRecord[];
+  /** Analytics increments committed in the same transaction (see RollupDelta). */
+  rollups?: RollupDelta[];
 }
 
 export interface CommitResult {
@@ -253,6 +255,72 @@ export interface IdentityStore {
   keysOf(storeId: number, person: string): Promise<PersonKeys>;
 }
 
+
+/* ----------------------------------------------------------------------------------------- */
+/* Analytics rollups                                                                           */
+/* ----------------------------------------------------------------------------------------- */
+
+/**
+ * What a rollup row is about: the store total, one label, one channel, one product, one search
+ * query, or (for a label's detail page) one (label, product) or (label, click position) pair, named
+ * `label + "\u0000" + product|position`.
+ */
+export type RollupKind = 'total' | 'label' | 'channel' | 'product' | 'query' | 'label_product' | 'label_position';
+
+export const ROLLUP_METRICS = [
+  'impressions', 'products_shown', 'clicks', 'position_sum', 'position_n', 'visitors', 'clickers',
+  'orders', 'units', 'revenue', 'attributed_orders', 'attributed_units', 'attributed_revenue', 'clicker_orders', 'zero_results',
+] as const;
+export type RollupMetric = (typeof ROLLUP_METRICS)[number];
+
+/**
+ * An increment to one rollup row (store, hour, kind, name, api). `unique` counts a visitor once
+ * per day for that row and metric (the metric is incremented only when the visitor is new that
+ * day). `onlyIfNewSale` applies the delta only when that sale of the same batch was new.
+ */
+export interface RollupDelta {
+  storeId: number;
+  /** Start of the UTC hour, unix seconds. */
+  hour: number;
+  kind: RollupKind;
+  name: string;
+  api: string;
+  metrics: Partial<Record<RollupMetric, number>>;
+  unique?: { visitor: string; metric: 'visitors' | 'clickers' };
+  onlyIfNewSale?: string;
+}
+
+/** Summed rollup rows of a query, grouped by name (and bucket when asked). */
+export interface RollupRow {
+  name: string;
+  /** Bucket start (unix s) when grouped by hour or day; 0 otherwise. */
+  bucket: number;
+  metrics: Record<RollupMetric, number>;
+}
+
+export interface RollupQuery {
+  kind: RollupKind;
+  /** [from, to) unix seconds; rows are hourly, so bounds are rounded down to the hour. */
+  from: number;
+  to: number;
+  names?: string[];
+  api?: string;
+  groupBy: 'name' | 'hour' | 'day' | 'name-day';
+}
+
+/** Analytics reads (rollups only: no dashboard query scans raw events). */
+export interface AnalyticsStore {
+  queryRollups(storeId: number, q: RollupQuery): Promise<RollupRow[]>;
+  /** Deletes a store's rollups (and their per-day uniques) so they can be rebuilt from raw events. */
+  clearRollups(storeId: number): Promise<void>;
+  /** Applies deltas in one transaction (rebuilds; commitBatch applies a batch's own deltas). */
+  applyRollups(deltas: RollupDelta[]): Promise<void>;
+  /** Newest events of a store with seq > after (the live feed), newest first. */
+  recentEvents(storeId: number, after: number, limit: number): Promise<StoredEvent[]>;
+  /** Every impression of a store in time order, paged (rollup rebuilds and recounts). */
+  scanImpressions(storeId: number, pageSize?: number): AsyncIterable<ImpressionRecord[]>;
+}
+
 /** An open storage backend. */
 export interface Storage {
   readonly dialect: 'sqlite' | 'postgres';
@@ -260,6 +328,7 @@ export interface Storage {
   readonly catalog: CatalogStore;
   readonly events: EventStore;
   readonly identity: IdentityStore;
+  readonly analytics: AnalyticsStore;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -27,7 +27,7 @@ export function encodeJson(value: unknown): string | null {
 /** Insert values of an event in EVENT_COLUMNS order; `flag` adapts the boolean to the driver. */
 export function eventValues(e: TrackedEvent, flag: (b: boolean) => unknown): unknown[] {
   const labels = e.labels ? JSON.stringify(e.labels) : null;
-  return [e.storeId, e.type, e.time, e.visitor, e.product ?? null, e.category ?? null, labels, e.api ?? null, e.requestId ?? null, e.position ?? null, flag(e.external === true), encodeJson(e.data)];
+  return [e.storeId, e.type, e.time, e.visitor ?? null, e.product ?? null, e.category ?? null, labels, e.api ?? null, e.requestId ?? null, e.position ?? null, flag(e.external === true), encodeJson(e.data)];
 }
 
 /** Insert values of an impression in IMPRESSION_COLUMNS order. */
@@ -37,7 +37,7 @@ export function impressionValues(i: ImpressionRecord): unknown[] {
 
 /** Insert values of a sale in SALE_COLUMNS order; sale_id is JSON so 123 and "123" stay apart. */
 export function saleValues(s: SaleRecord): unknown[] {
-  return [s.storeId, s.sale, JSON.stringify(s.saleId), s.time, s.visitor, s.email, s.customer, JSON.stringify(s.lines), encodeJson(s.attribution)];
+  return [s.storeId, s.sale, JSON.stringify(s.saleId), s.time, s.visitor ?? null, s.email ?? null, s.customer ?? null, JSON.stringify(s.lines), encodeJson(s.attribution)];
 }
 
 /** Rows as column arrays (for unnest): columns(rows)[c][r] = rows[r][c]. */

@@ -22,7 +22,8 @@ const LOCK = 'SELECT pg_advisory_xact_lock($1::int, $2::int)';
 
 /** Takes the store's identity lock for the rest of the caller's transaction. */
 export async function lockIdentity(client: pg.PoolClient, storeId: number): Promise<void> {
-  await client.query(LOCK, [LOCK_IDENTITY, storeId]);
+  // `| 0` wraps a store id past int4; two stores sharing a lock only contend.
+  await client.query(LOCK, [LOCK_IDENTITY, storeId | 0]);
 }
 
 /** The key list as the two unnest arrays of KEYS. */

@@ -37,13 +37,25 @@ async function dropSchemas(names: string[]): Promise<void> {
   });
 }
 
+/** Test-only: every row of every table of a schema as JSON text. */
+async function dumpSchema(schema: string): Promise<string> {
+  return withClient(async (client) => {
+    const tables = await client.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'", [schema]);
+    const dump: Record<string, string[]> = {};
+    for (const { name } of tables.rows) {
+      const rows = await client.query<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM ${schema}."${name}" t`);
+      dump[name] = rows.rows.map((r) => r.row);
+    }
+    return JSON.stringify(dump);
+  });
+}
+
 const suiteSchema = freshSchema();
 // Through openStorage so URL dispatch is exercised; postgresql:// is the other accepted spelling.
-runStorageConformance(
-  'postgres',
-  () => openStorage(urlFor(suiteSchema).replace(/^postgres:/, 'postgresql:')),
-  () => dropSchemas([suiteSchema]),
-);
+runStorageConformance('postgres', () => openStorage(urlFor(suiteSchema).replace(/^postgres:/, 'postgresql:')), {
+  cleanup: () => dropSchemas([suiteSchema]),
+  dumpRows: () => dumpSchema(suiteSchema),
+});
 
 // File level, so it also runs when a -t filter skips the adapter tests below.
 afterAll(() => dropSchemas(schemas));

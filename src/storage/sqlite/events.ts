@@ -6,7 +6,7 @@
  */
 import type { Doc, EventStore, ImpressionRecord, PersonKeys } from '../ports.js';
 import {
-  checkSalesPageSize, DEFAULT_HISTORY_LIMIT, DEFAULT_SALES_PAGE, EVENT_COLUMNS, eventValues, IMPRESSION_COLUMNS,
+  checkSalesPageSize, DEFAULT_HISTORY_LIMIT, DEFAULT_SALES_PAGE, encodeJson, EVENT_COLUMNS, eventValues, IMPRESSION_COLUMNS,
   IMPRESSION_WINDOW, impressionShows, impressionValues, newestFirst, SALE_COLUMNS, saleValues, scrubAttribution, scrubOrderDoc,
   toImpression, toSale, toStoredEvent, type EventRow, type ImpressionRow, type SaleRow,
 } from '../shared.js';
@@ -25,7 +25,10 @@ const INSERT_SALE = `INSERT INTO sales (${SALE_COLUMNS}) VALUES (${placeholders(
 const SELECT_EVENTS = `SELECT seq, ${EVENT_COLUMNS} FROM events`;
 const SELECT_IMPRESSIONS = `SELECT ${IMPRESSION_COLUMNS} FROM impressions`;
 const SELECT_SALES = `SELECT ${SALE_COLUMNS} FROM sales`;
-const PERSON_SALES = `store_id = ? AND (${inList('visitor')} OR ${inList('email')} OR ${inList('customer')})`;
+// A union of three index lookups: with an OR (and an ORDER BY) SQLite would rather walk the
+// whole store's sales in time order.
+const personSalesBy = (column: string, list: string) => `SELECT rowid FROM sales WHERE store_id = @store AND ${column} IN (SELECT value FROM json_each(@${list}))`;
+const PERSON_SALES = `rowid IN (${personSalesBy('visitor', 'visitors')} UNION ALL ${personSalesBy('email', 'emails')} UNION ALL ${personSalesBy('customer', 'customers')})`;
 
 /** The EventStore port over one SQLite connection. */
 export function createSqliteEvents(db: SqliteDb): EventStore {
@@ -84,7 +87,7 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
     },
 
     async salesOf(storeId, keys) {
-      const rows = db.stmt(`${SELECT_SALES} WHERE ${PERSON_SALES} ORDER BY time DESC, sale DESC`).all(storeId, ...personLists(keys));
+      const rows = db.stmt(`${SELECT_SALES} WHERE ${PERSON_SALES} ORDER BY time DESC, sale DESC`).all(personParams(storeId, keys));
       return (rows as SaleRow[]).map((row) => toSale(row, json));
     },
 
@@ -94,7 +97,7 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
     },
 
     async setSaleAttribution(storeId, sale, attribution) {
-      db.stmt('UPDATE sales SET attribution = ? WHERE store_id = ? AND sale = ?').run(attribution === null ? null : JSON.stringify(attribution), storeId, sale);
+      db.stmt('UPDATE sales SET attribution = ? WHERE store_id = ? AND sale = ?').run(encodeJson(attribution), storeId, sale);
     },
 
     async eventsSince(after, limit) {
@@ -119,15 +122,15 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
     },
 
     async forget(storeId, keys) {
-      const [visitors, emails, customers] = personLists(keys);
+      const visitors = JSON.stringify(keys.visitors);
       return db.write(() => {
         const deleteByVisitor = (table: string) => db.stmt(`DELETE FROM ${table} WHERE store_id = ? AND ${inList('visitor')}`).run(storeId, visitors).changes;
         return {
           events: deleteByVisitor('events'),
           impressions: deleteByVisitor('impressions'),
           salesAnonymised: anonymiseSales(db, storeId, keys),
-          ordersAnonymised: anonymiseOrders(db, storeId, emails, customers),
-          customersRemoved: removeCustomers(db, storeId, emails, customers),
+          ordersAnonymised: anonymiseOrders(db, storeId, keys),
+          customersRemoved: removeCustomers(db, storeId, keys),
           identitiesRemoved: forgetSqliteIdentity(db, storeId, keys),
         };
       });
@@ -135,14 +138,14 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
   };
 }
 
-/** The three key lists as JSON array parameters (visitors, emails, customers). */
-function personLists(keys: PersonKeys): [string, string, string] {
-  return [JSON.stringify(keys.visitors), JSON.stringify(keys.emails), JSON.stringify(keys.customers)];
+/** Named parameters of the PERSON_* conditions: the key lists as JSON arrays. */
+function personParams(store: number, keys: PersonKeys) {
+  return { store, visitors: JSON.stringify(keys.visitors), emails: JSON.stringify(keys.emails), customers: JSON.stringify(keys.customers) };
 }
 
 /** Removes the person from their sales; lines, time and the attribution totals stay. */
 function anonymiseSales(db: SqliteDb, storeId: number, keys: PersonKeys): number {
-  const rows = db.stmt(`SELECT sale, attribution FROM sales WHERE ${PERSON_SALES}`).all(storeId, ...personLists(keys)) as { sale: string; attribution: string | null }[];
+  const rows = db.stmt(`SELECT sale, attribution FROM sales WHERE ${PERSON_SALES}`).all(personParams(storeId, keys)) as { sale: string; attribution: string | null }[];
   const update = db.stmt('UPDATE sales SET visitor = NULL, email = NULL, customer = NULL, attribution = ? WHERE store_id = ? AND sale = ?');
   for (const row of rows) {
     const attribution = row.attribution === null ? null : JSON.stringify(scrubAttribution(JSON.parse(row.attribution)));
@@ -152,11 +155,17 @@ function anonymiseSales(db: SqliteDb, storeId: number, keys: PersonKeys): number
 }
 
 const APPEND_LOG = 'INSERT INTO catalog_log (store_id, kind, key) VALUES (?, ?, ?)';
+// Key sets built from index lookups; "IS NOT NULL" lets SQLite use the partial email/customer indexes.
+const docKeysBy = (kind: string, column: string, list: string) =>
+  `SELECT key FROM catalog_docs WHERE store_id = @store AND kind = '${kind}' AND ${column} IS NOT NULL AND ${column} IN (SELECT value FROM json_each(@${list}))`;
+const PERSON_ORDERS = `store_id = @store AND kind = 'orders'
+  AND key IN (${docKeysBy('orders', 'email', 'emails')} UNION ALL ${docKeysBy('orders', 'customer', 'customers')})`;
+const PERSON_CUSTOMERS = `store_id = @store AND kind = 'customers'
+  AND key IN (SELECT value FROM json_each(@customers) UNION ALL ${docKeysBy('customers', 'email', 'emails')})`;
 
 /** Strips email and customer from matching catalog orders, logging each change as catalog writes do. */
-function anonymiseOrders(db: SqliteDb, storeId: number, emails: string, customers: string): number {
-  const sql = `SELECT key, doc FROM catalog_docs WHERE store_id = ? AND kind = 'orders' AND (${inList('email')} OR ${inList('customer')}) ORDER BY key`;
-  const rows = db.stmt(sql).all(storeId, emails, customers) as { key: string; doc: string }[];
+function anonymiseOrders(db: SqliteDb, storeId: number, keys: PersonKeys): number {
+  const rows = db.stmt(`SELECT key, doc FROM catalog_docs WHERE ${PERSON_ORDERS} ORDER BY key`).all(personParams(storeId, keys)) as { key: string; doc: string }[];
   const update = db.stmt(`UPDATE catalog_docs SET doc = ?, email = NULL, customer = NULL WHERE store_id = ? AND kind = 'orders' AND key = ?`);
   for (const row of rows) {
     update.run(JSON.stringify(scrubOrderDoc(JSON.parse(row.doc) as Doc)), storeId, row.key);
@@ -166,9 +175,9 @@ function anonymiseOrders(db: SqliteDb, storeId: number, emails: string, customer
 }
 
 /** Removes catalog customers with these emails or IDs, logging each removal. */
-function removeCustomers(db: SqliteDb, storeId: number, emails: string, customers: string): number {
-  const where = `store_id = ? AND kind = 'customers' AND (${inList('email')} OR ${inList('key')})`;
+function removeCustomers(db: SqliteDb, storeId: number, keys: PersonKeys): number {
+  const params = personParams(storeId, keys);
   // Log the doomed keys first: after the delete they are gone.
-  db.stmt(`INSERT INTO catalog_log (store_id, kind, key) SELECT store_id, kind, key FROM catalog_docs WHERE ${where} ORDER BY key`).run(storeId, emails, customers);
-  return db.stmt(`DELETE FROM catalog_docs WHERE ${where}`).run(storeId, emails, customers).changes;
+  db.stmt(`INSERT INTO catalog_log (store_id, kind, key) SELECT store_id, kind, key FROM catalog_docs WHERE ${PERSON_CUSTOMERS} ORDER BY key`).run(params);
+  return db.stmt(`DELETE FROM catalog_docs WHERE ${PERSON_CUSTOMERS}`).run(params).changes;
 }

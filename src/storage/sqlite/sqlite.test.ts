@@ -11,8 +11,19 @@ import { openSqlite } from './index.js';
 const dir = mkdtempSync(join(tmpdir(), 'relevo-sqlite-'));
 const file = join(dir, 'nested', 'relevo.db');
 
+/** Test-only: every row of every table as JSON text, read through a separate read-only connection. */
+async function dumpRows(): Promise<string> {
+  const raw = new Database(file, { readonly: true });
+  try {
+    const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+    return JSON.stringify(Object.fromEntries(tables.map((table) => [table, raw.prepare(`SELECT * FROM "${table}"`).all()])));
+  } finally {
+    raw.close();
+  }
+}
+
 // Opened through openStorage so the URL parsing is exercised too; the parent directory does not exist yet.
-runStorageConformance('sqlite', () => openStorage(`sqlite:${file}`));
+runStorageConformance('sqlite', () => openStorage(`sqlite:${file}`), { dumpRows });
 
 describe('sqlite adapter', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

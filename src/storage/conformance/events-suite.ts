@@ -1,0 +1,338 @@
+/**
+ * Conformance for EventStore: group commits, impressions, sales idempotency, the event log tail
+ * and privacy forget. Registered by runStorageConformance; every test makes its own stores and
+ * visitors, so the event log (global) is only read from marks or filtered by store.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { EventBatch, Id, ImpressionRecord, SaleRecord, Storage, StoredEvent, TrackedEvent } from '../ports.js';
+import { IMPRESSION_WINDOW } from '../shared.js';
+import type { ConformanceContext } from './suite.js';
+
+const T0 = 1_700_000_000;
+
+const event = (storeId: number, visitor: string | null, fields: Partial<TrackedEvent> = {}): TrackedEvent => ({ storeId, type: 'product', time: T0 + 0.25, visitor, product: 'p1', ...fields });
+/** What the store answers for an event: every optional field present. */
+const stored = (e: TrackedEvent, seq: number): StoredEvent => ({
+  seq, storeId: e.storeId, type: e.type, time: e.time, visitor: e.visitor,
+  product: e.product ?? null, category: e.category ?? null, labels: e.labels ?? null, api: e.api ?? null,
+  requestId: e.requestId ?? null, position: e.position ?? null, external: e.external ?? false, data: e.data ?? null,
+});
+const impression = (storeId: number, visitor: string, requestId: string, results: string[], fields: Partial<ImpressionRecord> = {}): ImpressionRecord => ({
+  storeId, requestId, time: T0, visitor, api: 'recommendations/trending', labels: ['Home'], input: { limit: 5 }, results, ...fields,
+});
+const sale = (storeId: number, saleId: Id, fields: Partial<SaleRecord> = {}): SaleRecord => ({
+  storeId, sale: String(saleId), saleId, time: T0 + 0.5, visitor: null, email: null, customer: null,
+  lines: [{ product: 'p1', id: 1, price: 9.99, quantity: 2 }], attribution: null, ...fields,
+});
+const commit = (handle: Storage, part: Partial<EventBatch>) => handle.events.commitBatch({ events: [], impressions: [], sales: [], ...part });
+
+/** Registers the EventStore tests inside the main conformance suite. */
+export function runEventConformance(ctx: ConformanceContext): void {
+  const { newStore, unique } = ctx;
+  const storage = () => ctx.storage();
+  // Visitor IDs are alphanumeric and end in x, so one never is a prefix of another in a dump.
+  const visitor = () => `${unique('v').replace(/-/g, '')}x`;
+  let handles: Storage[] = [];
+
+  beforeAll(async () => {
+    handles = [await ctx.openHandle(), await ctx.openHandle()];
+  });
+
+  describe('events: group commits', () => {
+    it('round-trips a batch: labels, data JSON, float times, numeric and string sale IDs', async () => {
+      const { id } = await newStore();
+      const v = visitor();
+      const events: TrackedEvent[] = [
+        event(id, v, { type: 'click', time: T0 + 0.125, labels: ['Home', 'Ünï 😀'], api: 'recommendations/popular', requestId: 'r1', position: 0, external: true }),
+        event(id, v, { type: 'cart', time: T0 + 1.5, product: null, data: { basket_id: 'b1', lines: [{ id: 7, qty: 2 }, { id: '7', qty: 1.5 }], deep: { a: [null, true] } } }),
+        event(id, v, { type: 'category', time: T0 + 2, product: undefined, category: '12', position: 3 }),
+        { storeId: id, type: 'email', time: T0 + 3, visitor: v },
+      ];
+      const impressions = [impression(id, v, 'r1', ['p1', 'p2'], { time: T0 - 0.75, input: { products: [1, '2'], query: 'sko' } })];
+      const sales = [
+        sale(id, 123, { visitor: v, email: 'a@x.io', customer: 'c1', attribution: { total: 19.98, lines: [{ product: 'p1', share: 0.5 }] } }),
+        sale(id, '0042', { time: T0 + 4.75, lines: [{ product: 'p2', id: 'p2', price: 0.1, quantity: 1 }] }),
+      ];
+      const result = await commit(storage(), { events, impressions, sales });
+      expect(result.newSales).toEqual([true, true]);
+      expect(await storage().events.eventsOfVisitors(id, [v])).toEqual(events.map((e, i) => stored(e, result.eventSeqs[i])).reverse());
+      expect(await storage().events.findImpression(id, 'r1')).toEqual(impressions[0]);
+      expect(await storage().events.findImpression(id, 'missing')).toBeNull();
+      const [numeric, text] = [await storage().events.getSale(id, '123'), await storage().events.getSale(id, '0042')];
+      expect([numeric, text]).toEqual(sales);
+      expect(typeof numeric?.saleId).toBe('number');
+      expect(text?.saleId).toBe('0042');
+      expect(await storage().events.getSale(id, '124')).toBeNull();
+    });
+
+    it('answers eventSeqs parallel to the events, increasing across batches', async () => {
+      const { id } = await newStore();
+      const v = visitor();
+      const first = await commit(storage(), { events: [1, 2, 3].map((n) => event(id, v, { product: `p${n}` })) });
+      const second = await commit(storage(), { events: [event(id, v, { product: 'p4' })] });
+      expect(await commit(storage(), {})).toEqual({ newSales: [], eventSeqs: [] });
+      const seqs = [...first.eventSeqs, ...second.eventSeqs];
+      expect(seqs.every((s, i) => Number.isInteger(s) && (i === 0 || s > seqs[i - 1]))).toBe(true);
+      const log = await storage().events.eventsSince(seqs[0] - 1, 100);
+      expect(log.map((e) => `${e.seq}:${e.product}`)).toEqual(seqs.map((s, i) => `${s}:p${i + 1}`));
+    });
+
+    it('stores a sale once when it is logged three times in a row; the first copy is kept', async () => {
+      const { id } = await newStore();
+      const answers = [];
+      for (const price of [1, 2, 3]) answers.push((await commit(storage(), { sales: [sale(id, 'o1', { lines: [{ product: 'p', id: 'p', price, quantity: 1 }] })] })).newSales);
+      expect(answers).toEqual([[true], [false], [false]]);
+      expect((await storage().events.getSale(id, 'o1'))?.lines[0].price).toBe(1);
+    });
+
+    it('stores a sale once when three handles log it at the same time', async () => {
+      const { id } = await newStore();
+      const writers = [storage(), ...handles];
+      for (let round = 0; round < 5; round++) {
+        const answers = await Promise.all(writers.map((h, w) => commit(h, { events: [event(id, visitor())], sales: [sale(id, `s${round}`, { lines: [{ product: 'p', id: w, price: 1, quantity: 1 }] })] })));
+        expect(answers.map((a) => a.newSales[0]).filter(Boolean).length).toBe(1);
+        const winner = answers.findIndex((a) => a.newSales[0]);
+        expect((await storage().events.getSale(id, `s${round}`))?.lines[0].id).toBe(winner);
+      }
+    });
+
+    it('marks repeats within one batch as not new and keeps the first impression of a request_id', async () => {
+      const [a, b] = [await newStore(), await newStore()];
+      const v = visitor();
+      const first = await commit(storage(), {
+        sales: [sale(a.id, 's1'), sale(a.id, 's2'), sale(a.id, 's1', { time: T0 + 9 }), sale(b.id, 's1'), sale(a.id, 's2')],
+        impressions: [impression(a.id, v, 'r1', ['p1']), impression(a.id, v, 'r1', ['p2']), impression(b.id, v, 'r1', ['p3'])],
+      });
+      expect(first.newSales).toEqual([true, true, false, true, false]);
+      expect((await commit(storage(), { sales: [sale(a.id, 's2'), sale(a.id, 's3'), sale(a.id, 's3')] })).newSales).toEqual([false, true, false]);
+      await commit(storage(), { impressions: [impression(a.id, v, 'r1', ['p4'])] });
+      expect((await storage().events.findImpression(a.id, 'r1'))?.results).toEqual(['p1']);
+      expect((await storage().events.findImpression(b.id, 'r1'))?.results).toEqual(['p3']);
+      expect((await storage().events.getSale(a.id, 's1'))?.time).toBe(T0 + 0.5);
+    });
+
+    it('lets a tailer follow concurrent writers through eventsSince without missing a row', async () => {
+      const { id } = await newStore();
+      const mark = (await commit(storage(), { events: [event(id, null)] })).eventSeqs[0];
+      let cursor = mark;
+      const seen: number[] = [];
+      const tail = async () => {
+        for (const e of await storage().events.eventsSince(cursor, 1000)) {
+          seen.push(e.seq);
+          cursor = e.seq;
+        }
+      };
+      let writing = true;
+      const tailer = (async () => {
+        while (writing) await tail();
+      })();
+      await Promise.all([storage(), ...handles].map(async (h, w) => {
+        for (let round = 0; round < 15; round++) await commit(h, { events: [event(id, `w${w}`), event(id, `w${w}`, { product: `p${round}` })] });
+      }));
+      writing = false;
+      await tailer;
+      await tail();
+      const all = (await storage().events.eventsSince(mark, 10_000)).map((e) => e.seq);
+      expect(all.length).toBe(90);
+      expect(seen).toEqual(all);
+    });
+
+    it('tails events of every store in seq order, paged by after and limit', async () => {
+      const [a, b] = [await newStore(), await newStore()];
+      const batches = [[a, b, a], [b], [a, a, b, b]].map((stores) => stores.map((s, i) => event(s.id, 'tailx', { product: `${s.id}-${i}` })));
+      const seqs: number[] = [];
+      for (const events of batches) seqs.push(...(await commit(storage(), { events })).eventSeqs);
+      const pages: StoredEvent[][] = [];
+      for (let after = seqs[0] - 1; ; ) {
+        const page = await storage().events.eventsSince(after, 3);
+        if (page.length === 0) break;
+        pages.push(page);
+        after = page[page.length - 1].seq;
+      }
+      expect(pages.map((p) => p.length)).toEqual([3, 3, 2]);
+      expect(pages.flat()).toEqual(batches.flat().map((e, i) => stored(e, seqs[i])));
+      expect(await storage().events.eventsSince(seqs[0] - 1, 0)).toEqual([]);
+    });
+  });
+
+  describe('events: lookups', () => {
+    it('finds the latest impression that showed a product, by api, labels and since, per visitor', async () => {
+      const [{ id }, other] = [await newStore(), await newStore()];
+      const [v1, v2, v3] = [visitor(), visitor(), visitor()];
+      const i1 = impression(id, v1, 'i1', ['p1', 'p2'], { time: 100, api: 'search/search', labels: ['Search'] });
+      const i2 = impression(id, v1, 'i2', ['p2', 'p3'], { time: 200, labels: ['Home', 'Trending'] });
+      const i3 = impression(id, v1, 'i3', ['p3'], { time: 300, labels: ['Home'] });
+      const i4 = impression(id, v2, 'i4', ['p1', 'p2'], { time: 400, api: 'search/search', labels: ['Search', 'Extra'] });
+      const noise = [impression(id, v3, 'i5', ['p1', 'p2', 'p3'], { time: 500 }), impression(other.id, v1, 'i6', ['p1', 'p2', 'p3'], { time: 600 })];
+      await commit(storage(), { impressions: [i3, i1, noise[0], i4, i2, noise[1]] });
+      const find = (visitors: string[], product: string, opts: { api?: string; labels?: string[]; since?: number } = {}) =>
+        storage().events.findLatestImpressionShowing(id, visitors, product, opts).then((i) => i?.requestId ?? null);
+      expect(await find([v1], 'p2')).toBe('i2');
+      expect(await find([v1], 'p1')).toBe('i1');
+      expect(await find([v1, v2], 'p2')).toBe('i4');
+      expect(await find([v1, v2], 'p2', { api: 'recommendations/trending' })).toBe('i2');
+      expect(await find([v1], 'p3', { labels: ['Home', 'Trending'] })).toBe('i2');
+      expect(await find([v1], 'p3', { labels: ['Home'] })).toBe('i3');
+      expect(await find([v1, v2], 'p1', { labels: ['Extra', 'Search'], api: 'search/search' })).toBe('i4');
+      expect(await find([v1, v2], 'p1', { labels: ['Nope'] })).toBeNull();
+      expect(await find([v1], 'p2', { since: 250 })).toBeNull();
+      expect(await find([v1], 'p2', { since: 200 })).toBe('i2');
+      expect(await find([v1], 'p9')).toBeNull();
+      expect(await find([], 'p1')).toBeNull();
+      expect(await find([visitor()], 'p1')).toBeNull();
+      expect(await storage().events.findLatestImpressionShowing(id, [v1], 'p2', {})).toEqual(i2);
+    });
+
+    it(`looks at no more than the newest ${IMPRESSION_WINDOW} impressions per visitor`, async () => {
+      const { id } = await newStore();
+      const v = visitor();
+      const impressions = Array.from({ length: IMPRESSION_WINDOW + 1 }, (_, i) => impression(id, v, `w${i}`, [i === 0 ? 'old' : 'new'], { time: i }));
+      await commit(storage(), { impressions });
+      expect(await storage().events.findLatestImpressionShowing(id, [v], 'old', {})).toBeNull();
+      expect((await storage().events.findLatestImpressionShowing(id, [v], 'new', {}))?.requestId).toBe(`w${IMPRESSION_WINDOW}`);
+    });
+
+    it('lists events and impressions of visitors newest first, by type and limit', async () => {
+      const { id } = await newStore();
+      const [v1, v2] = [visitor(), visitor()];
+      const events = [event(id, v1, { time: 5, type: 'click' }), event(id, v2, { time: 7 }), event(id, v1, { time: 7, type: 'cart' }), event(id, visitor(), { time: 9 })];
+      const { eventSeqs } = await commit(storage(), { events, impressions: [impression(id, v1, 'a', [], { time: 2 }), impression(id, v2, 'b', [], { time: 3 }), impression(id, v2, 'c', [], { time: 3 })] });
+      const history = (opts?: Parameters<Storage['events']['eventsOfVisitors']>[2]) => storage().events.eventsOfVisitors(id, [v1, v2], opts).then((es) => es.map((e) => e.seq));
+      expect(await history()).toEqual([eventSeqs[2], eventSeqs[1], eventSeqs[0]]);
+      expect(await history({ types: ['click', 'cart'] })).toEqual([eventSeqs[2], eventSeqs[0]]);
+      expect(await history({ limit: 1 })).toEqual([eventSeqs[2]]);
+      expect(await storage().events.eventsOfVisitors(id, [])).toEqual([]);
+      const shown = (limit?: number) => storage().events.impressionsOfVisitors(id, [v1, v2], limit).then((is) => is.map((i) => i.requestId));
+      expect(await shown()).toEqual(['c', 'b', 'a']);
+      expect(await shown(2)).toEqual(['c', 'b']);
+    });
+
+    it('finds the sales of a person by visitor, email or customer, newest first, and replaces attribution', async () => {
+      const [{ id }, other] = [await newStore(), await newStore()];
+      const v = visitor();
+      const sales = [sale(id, 1, { visitor: v, time: 10 }), sale(id, 2, { email: 'p@x.io', time: 30 }), sale(id, 3, { customer: 'c9', time: 20 }), sale(id, 4, { visitor: visitor(), time: 40 })];
+      await commit(storage(), { sales: [...sales, sale(other.id, 5, { email: 'p@x.io' })] });
+      const person = { visitors: [v], emails: ['p@x.io'], customers: ['c9'] };
+      expect(await storage().events.salesOf(id, person)).toEqual([sales[1], sales[2], sales[0]]);
+      expect(await storage().events.salesOf(id, { visitors: [], emails: [], customers: ['c9'] })).toEqual([sales[2]]);
+      expect(await storage().events.salesOf(id, { visitors: [], emails: [], customers: [] })).toEqual([]);
+      await storage().events.setSaleAttribution(id, '1', { total: 3, lines: [{ product: 'p1', click: 'r1' }] });
+      expect((await storage().events.getSale(id, '1'))?.attribution).toEqual({ total: 3, lines: [{ product: 'p1', click: 'r1' }] });
+      await storage().events.setSaleAttribution(id, '1', null);
+      expect((await storage().events.getSale(id, '1'))?.attribution).toBeNull();
+    });
+
+    it('scans the sales of a store in (time, sale) pages', async () => {
+      const [{ id }, other] = [await newStore(), await newStore()];
+      const sales = Array.from({ length: 25 }, (_, i) => sale(id, `k${String((i * 7) % 25).padStart(2, '0')}`, { time: 1000 + Math.floor(i / 3) }));
+      await commit(storage(), { sales: [...sales].reverse() });
+      const scan = async (storeId: number, pageSize?: number) => {
+        const pages: SaleRecord[][] = [];
+        for await (const page of storage().events.scanSales(storeId, pageSize)) pages.push(page);
+        return pages;
+      };
+      const order = [...sales].sort((x, y) => x.time - y.time || (x.sale < y.sale ? -1 : 1));
+      const pages = await scan(id, 7);
+      expect(pages.map((p) => p.length)).toEqual([7, 7, 7, 4]);
+      expect(pages.flat()).toEqual(order);
+      expect((await scan(id)).map((p) => p.length)).toEqual([25]);
+      expect(await scan(other.id)).toEqual([]);
+      await expect(scan(id, 0)).rejects.toThrow(RangeError);
+    });
+
+    it('isolates stores: the same visitor, request_id and sale live apart', async () => {
+      const [a, b] = [await newStore(), await newStore()];
+      const v = visitor();
+      const { newSales } = await commit(storage(), {
+        events: [event(a.id, v, { product: 'pa' }), event(b.id, v, { product: 'pb' })],
+        impressions: [impression(a.id, v, 'r', ['pa']), impression(b.id, v, 'r', ['pb'])],
+        sales: [sale(a.id, 1, { visitor: v }), sale(b.id, 1, { visitor: v, time: 1 })],
+      });
+      expect(newSales).toEqual([true, true]);
+      expect((await storage().events.eventsOfVisitors(b.id, [v])).map((e) => e.product)).toEqual(['pb']);
+      expect((await storage().events.impressionsOfVisitors(b.id, [v])).map((i) => i.results)).toEqual([['pb']]);
+      expect((await storage().events.findImpression(b.id, 'r'))?.storeId).toBe(b.id);
+      expect(await storage().events.findLatestImpressionShowing(b.id, [v], 'pa', {})).toBeNull();
+      expect((await storage().events.salesOf(b.id, { visitors: [v], emails: [], customers: [] })).map((s) => s.time)).toEqual([1]);
+      expect((await storage().events.getSale(a.id, '1'))?.time).toBe(T0 + 0.5);
+    });
+  });
+
+  describe('events: privacy forget', () => {
+    /** A person with two devices, an email and a customer ID, traces of them everywhere, and a bystander. */
+    const seedPerson = async (storeId: number, keep: string) => {
+      const [v1, v2] = [visitor(), visitor()];
+      // Record keys come from a tag, not from the visitors, so a kept key never looks like a trace.
+      const tag = unique('t').replace(/-/g, '');
+      const email = `${unique('mail')}@x.io`;
+      const customer = unique('cust');
+      await storage().identity.link(storeId, v1, { email });
+      await storage().identity.link(storeId, v2, { email, customer });
+      const attribution = { total: 20, visitor: v1, lines: [{ product: 'p1', amount: 20, clicks: [{ visitor: v1, request_id: 'q1' }], email }] };
+      await commit(storage(), {
+        events: [event(storeId, v1, { type: 'click', data: { email } }), event(storeId, v2, { type: 'email', data: { email } }), event(storeId, keep)],
+        impressions: [impression(storeId, v1, `${tag}r1`, ['p1']), impression(storeId, v2, `${tag}r2`, ['p1']), impression(storeId, keep, `${tag}r3`, ['p1'])],
+        sales: [sale(storeId, `${tag}s1`, { visitor: v1, attribution }), sale(storeId, `${tag}s2`, { email, customer }), sale(storeId, `${tag}s3`, { visitor: keep })],
+      });
+      await storage().catalog.upsertDocs(storeId, 'orders', [
+        { key: `${tag}o1`, doc: { id: `${tag}o1`, email, customer, total: 20 }, email, customer, time: 5 },
+        { key: `${tag}o2`, doc: { id: `${tag}o2`, customer, total: 7 }, customer },
+        { key: `${tag}o3`, doc: { id: `${tag}o3`, email: 'other@x.io' }, email: 'other@x.io' },
+      ]);
+      await storage().catalog.upsertDocs(storeId, 'customers', [
+        { key: customer, doc: { id: customer, email, name: 'Ann' }, email },
+        { key: `${tag}c1`, doc: { id: `${tag}c1`, email }, email },
+        { key: `${tag}c3`, doc: { id: `${tag}c3` } },
+      ]);
+      return { tag, v1, v2, email, customer, keys: { visitors: [v1, v2], emails: [email], customers: [customer] } };
+    };
+
+    it('removes the history and identity of a person, anonymises sales and orders, and leaves no trace in any table', async () => {
+      const { id } = await newStore();
+      const keep = visitor();
+      const { tag, v1, v2, email, customer, keys } = await seedPerson(id, keep);
+      const mark = await storage().catalog.latestChangeSeq();
+      const stats = await storage().events.forget(id, keys);
+      expect(stats).toEqual({ events: 2, impressions: 2, salesAnonymised: 2, ordersAnonymised: 2, customersRemoved: 2, identitiesRemoved: 4 });
+      const events = storage().events;
+      expect(await events.eventsOfVisitors(id, [v1, v2, keep])).toEqual([expect.objectContaining({ visitor: keep })]);
+      expect((await events.impressionsOfVisitors(id, [v1, v2, keep])).map((i) => i.visitor)).toEqual([keep]);
+      expect(await events.salesOf(id, keys)).toEqual([]);
+      expect(await events.getSale(id, `${tag}s1`)).toEqual(sale(id, `${tag}s1`, { attribution: { total: 20, lines: [{ product: 'p1', amount: 20 }] } }));
+      expect(await events.getSale(id, `${tag}s2`)).toEqual(sale(id, `${tag}s2`));
+      expect((await events.getSale(id, `${tag}s3`))?.visitor).toBe(keep);
+      const orders = await storage().catalog.getDocs(id, 'orders', [`${tag}o1`, `${tag}o2`, `${tag}o3`]);
+      expect(orders.map((o) => [o.doc, o.email, o.customer])).toEqual([
+        [{ id: `${tag}o1`, total: 20 }, null, null],
+        [{ id: `${tag}o2`, total: 7 }, null, null],
+        [{ id: `${tag}o3`, email: 'other@x.io' }, 'other@x.io', null],
+      ]);
+      expect(orders[0].time).toBe(5);
+      expect((await storage().catalog.getDocs(id, 'customers', [customer, `${tag}c1`, `${tag}c3`])).map((c) => c.key)).toEqual([`${tag}c3`]);
+      const changes = (await storage().catalog.changesSince(mark, 100)).map((c) => `${c.kind}:${c.key}`);
+      expect(changes.sort()).toEqual([`customers:${customer}`, `customers:${tag}c1`, `orders:${tag}o1`, `orders:${tag}o2`].sort());
+      for (const by of [{ visitor: v1 }, { visitor: v2 }, { email }, { customer }]) expect(await storage().identity.personOf(id, by)).toBeNull();
+      const dump = await ctx.dumpRows();
+      expect(dump).toContain(keep);
+      for (const trace of [email, v1, v2]) expect(dump).not.toContain(trace);
+    });
+
+    it('removes every link of the persons named, and only in the store asked', async () => {
+      const [a, b] = [await newStore(), await newStore()];
+      const keep = visitor();
+      const inA = await seedPerson(a.id, keep);
+      await storage().identity.link(b.id, inA.v1, { email: inA.email });
+      await commit(storage(), { events: [event(b.id, inA.v1)], sales: [sale(b.id, 'b1', { email: inA.email })] });
+      await storage().catalog.upsertDocs(b.id, 'customers', [{ key: inA.customer, doc: {}, email: inA.email }]);
+      const stats = await storage().events.forget(a.id, { visitors: [inA.v1], emails: [], customers: [] });
+      expect(stats).toMatchObject({ events: 1, impressions: 1, salesAnonymised: 1, ordersAnonymised: 0, customersRemoved: 0, identitiesRemoved: 4 });
+      expect(await storage().identity.personOf(a.id, { customer: inA.customer })).toBeNull();
+      expect(await storage().identity.personOf(b.id, { visitor: inA.v1 })).not.toBeNull();
+      expect((await storage().events.eventsOfVisitors(b.id, [inA.v1])).length).toBe(1);
+      expect((await storage().events.getSale(b.id, 'b1'))?.email).toBe(inA.email);
+      expect(await storage().catalog.countDocs(b.id, 'customers')).toBe(1);
+      const none = { visitors: [], emails: [], customers: [] };
+      expect(await storage().events.forget(b.id, none)).toEqual({ events: 0, impressions: 0, salesAnonymised: 0, ordersAnonymised: 0, customersRemoved: 0, identitiesRemoved: 0 });
+    });
+  });
+}
