@@ -233,3 +233,11 @@ describe('health', () => {
     expect(JSON.parse(res.body)).toEqual({ status: 'ok', storage: 'sqlite' });
   });
 });
+
+describe('text PostgreSQL cannot store', () => {
+  it.each([['a NUL', 'a\u0000b'], ['an unpaired surrogate', 'a\ud800b']])('refuses %s, naming the argument', async (_what, text) => {
+    const res = await t.call('product/add', { products: [makeProduct({ id: 'nul', name: text })] }, { priv: true });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual(errorShape('ParsingError', 'Invalid Syntax In Argument: products (text holds a NUL character or an unpaired surrogate)'));
+  });
+});

@@ -78,14 +78,29 @@ function parseJsonObject(text: string, where: 'payload' | 'body'): Args {
   return value as Args;
 }
 
-/** Rejects argument objects nested deeper than maxDepth (iterative, so it cannot overflow the stack). */
+// NUL and unpaired UTF-16 surrogates: valid in a JS string, refused by PostgreSQL text, so they
+// are refused here for every store alike.
+const BAD_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Rejects argument objects nested deeper than maxDepth, and strings (values or keys) holding a NUL
+ * or an unpaired surrogate, naming the top-level argument. Iterative, so it cannot overflow the stack.
+ */
 export function assertDepth(root: unknown, maxDepth: number): void {
-  const stack: Array<[unknown, number]> = [[root, 0]];
+  const stack: Array<[unknown, number, string]> = [[root, 0, '']];
   while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
+    const [value, depth, arg] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (BAD_TEXT.test(value)) throw invalidArgument(arg || 'arguments', 'text holds a NUL character or an unpaired surrogate');
+      continue;
+    }
     if (value === null || typeof value !== 'object') continue;
     if (depth >= maxDepth) throw new ParsingError(`Invalid request: arguments nested deeper than ${maxDepth} levels`);
-    for (const child of Object.values(value)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    for (const [key, child] of Object.entries(value)) {
+      const name = depth === 0 ? key : arg;
+      if (BAD_TEXT.test(key)) throw invalidArgument(name, 'a key holds a NUL character or an unpaired surrogate');
+      if (child !== null && (typeof child === 'object' || typeof child === 'string')) stack.push([child, depth + 1, name]);
+    }
   }
 }
 

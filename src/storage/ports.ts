@@ -263,7 +263,7 @@ export interface IdentityStore {
 /**
  * What a rollup row is about: the store total, one label, one channel, one product, one search
  * query, or (for a label's detail page) one (label, product) or (label, click position) pair, named
- * `label + "\u0000" + product|position`.
+ * `label + "\u001f" + product|position` (PostgreSQL text cannot hold a NUL).
  */
 export type RollupKind = 'total' | 'label' | 'channel' | 'product' | 'query' | 'label_product' | 'label_position';
 

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RequestInfo } from '../api/route.js';
+import { eventDeltas, impressionDeltas, saleDeltas } from '../analytics/deltas.js';
 import type { Metrics } from '../metrics.js';
 import type { EventBatch, ImpressionRecord, SaleRecord, Storage, StoredEvent, StoreRecord, TrackedEvent } from '../storage/ports.js';
 import { isBotUserAgent } from './bots.js';
@@ -122,11 +123,18 @@ export class Ingest {
   }
 
   private async write(items: Item[]): Promise<ItemResult[]> {
-    const batch: EventBatch = { events: [], impressions: [], sales: [] };
+    const batch: EventBatch = { events: [], impressions: [], sales: [], rollups: [] };
     for (const item of items) {
-      if (item.kind === 'event') batch.events.push(item.event);
-      else if (item.kind === 'sale') batch.sales.push(item.sale);
-      else batch.impressions.push(item.impression);
+      if (item.kind === 'event') {
+        batch.events.push(item.event);
+        batch.rollups!.push(...eventDeltas(item.event));
+      } else if (item.kind === 'sale') {
+        batch.sales.push(item.sale);
+        batch.rollups!.push(...saleDeltas(item.sale));
+      } else {
+        batch.impressions.push(item.impression);
+        batch.rollups!.push(...impressionDeltas(item.impression));
+      }
     }
     const result = await this.storage.events.commitBatch(batch);
     let e = 0;

@@ -2,6 +2,8 @@
  * What each tracking call records. Handlers pass validated arguments; this module resolves the
  * visitor, runs the gates, links identities, joins clicks to impressions, and commits.
  */
+import { attributeSale, readAttribution, type ClickRef } from '../analytics/attribution.js';
+import { queryOf } from '../analytics/deltas.js';
 import { AuthenticationError, LogicalError } from '../errors.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
 import type { Id, ImpressionRecord, SaleLine, Storage, TrackedEvent } from '../storage/ports.js';
@@ -41,6 +43,7 @@ export class Tracker {
     private readonly catalog: CatalogService,
     readonly ingest: Ingest,
     private readonly now: () => number,
+    private readonly attributionWindowSeconds: number,
   ) {}
 
   /** The event time: now, or the backfilled `time`, which needs the private key. */
@@ -65,6 +68,8 @@ export class Tracker {
       requestId: impression?.requestId ?? null,
       position: position >= 0 ? position : null,
       external: input.external ?? false,
+      // The search query travels with the click, so search analytics can count no-click queries.
+      data: queryOf(impression?.input) ? { query: queryOf(impression?.input) } : null,
     }]);
   }
 
@@ -123,11 +128,26 @@ export class Tracker {
     const customer = input.customer === undefined ? null : String(input.customer);
     if (input.email || customer) await this.storage.identity.link(ctx.store.id, visitor, { email: input.email ?? null, customer });
     const lines = await this.saleLines(ctx.store.id, input.products);
+    const clicks = await this.personClicks(ctx.store.id, { visitor, email: input.email ?? null, customer });
+    const attribution = attributeSale(lines, time, clicks, this.attributionWindowSeconds);
     const isNew = await this.ingest.commitSale({
       storeId: ctx.store.id, sale: String(input.sale), saleId: input.sale, time, visitor,
-      email: input.email ?? null, customer, lines, attribution: null,
+      email: input.email ?? null, customer, lines, attribution: attribution as unknown as Record<string, unknown>,
     });
     return { new: isNew };
+  }
+
+  /** The clicks of everyone linked to this visitor, email or customer (every device of the person). */
+  async personClicks(storeId: number, who: { visitor: string | null; email: string | null; customer: string | null }): Promise<ClickRef[]> {
+    const visitors = new Set<string>(who.visitor ? [who.visitor] : []);
+    for (const by of [{ visitor: who.visitor ?? undefined }, { email: who.email ?? undefined }, { customer: who.customer ?? undefined }]) {
+      if (Object.values(by)[0] === undefined) continue;
+      const person = await this.storage.identity.personOf(storeId, by);
+      if (person) for (const v of (await this.storage.identity.keysOf(storeId, person)).visitors) visitors.add(v);
+    }
+    if (visitors.size === 0) return [];
+    const events = await this.storage.events.eventsOfVisitors(storeId, [...visitors], { types: ['click'], limit: 5000 });
+    return events.map((e) => ({ time: e.time, product: e.product ?? '', labels: e.labels ?? null, api: e.api ?? null, external: e.external ?? false, requestId: e.requestId ?? null, position: e.position ?? null }));
   }
 
   /** Sale lines; a bare ID is one unit at the catalog's current price (0 when unknown). */
@@ -147,13 +167,21 @@ export class Tracker {
     const order = String(input.order);
     const sale = await this.storage.events.getSale(ctx.store.id, order);
     const lines = sale?.lines ?? orderLines((await this.catalog.get(ctx.store.id, 'orders', [order]))[0]);
+    // The return is subtracted where the sale was credited: same price, channel and labels.
+    const credited = readAttribution(sale?.attribution)?.lines.find((l) => l.product === product);
     if (!lines) throw new LogicalError(`Argument order: no order with id ${JSON.stringify(order)}`, 404);
     const sold = lines.filter((l) => l.product === product).reduce((n, l) => n + l.quantity, 0);
     if (sold === 0) throw new LogicalError(`Argument product: order ${JSON.stringify(order)} has no product ${JSON.stringify(product)}`);
     if (input.quantity > sold) throw new LogicalError(`Argument quantity: ${input.quantity} returned but ${sold} sold`);
     await this.ingest.commitEvents([{
       storeId: ctx.store.id, type: 'returned', time, visitor: sale?.visitor ?? null, product,
-      data: { order: input.order, quantity: input.quantity },
+      data: {
+        order: input.order, quantity: input.quantity,
+        price: credited?.price ?? lines.find((l) => l.product === product)!.price,
+        channel: credited?.channel ?? 'organic',
+        labels: credited?.click?.labels ?? [],
+        api: credited?.click?.api ?? null,
+      },
     }]);
   }
 

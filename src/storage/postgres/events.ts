@@ -17,6 +17,8 @@ import {
   IMPRESSION_COLUMNS, IMPRESSION_WINDOW, impressionValues, SALE_COLUMNS, saleValues, scrubAttribution, storeKey, toColumns, toImpression, toSale,
   toStoredEvent, type EventRow, type ImpressionRow, type SaleRow,
 } from '../shared.js';
+import { applicableDeltas } from '../rollups-shared.js';
+import { applyPostgresRollups, forgetPostgresRollupVisitors } from './analytics.js';
 import { catalogWriter } from './catalog.js';
 import { forgetPostgresIdentity } from './identity.js';
 import { chunk, schemaLockId, toNumber, withTransaction } from './pool.js';
@@ -93,6 +95,9 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null): Even
         await insertImpressions(client, batch.impressions);
         const newSales = await insertSales(client, batch.sales);
         const eventSeqs = await insertEvents(client, batch.events);
+        // Rollups last (see analytics.ts on lock order); a repeated sale's deltas are dropped.
+        const inserted = new Set(batch.sales.filter((_, i) => newSales[i]).map((s) => `${s.storeId}/${s.sale}`));
+        await applyPostgresRollups(client, applicableDeltas(batch.rollups ?? [], inserted));
         return { newSales, eventSeqs };
       });
     },
@@ -180,6 +185,7 @@ const REMOVE_CUSTOMERS = `WITH d AS (DELETE FROM catalog_docs
 async function forgetPerson(client: pg.PoolClient, storeId: number, keys: PersonKeys) {
   const count = async (sql: string, params: unknown[]) => toNumber((await client.query<{ n: string }>(sql, params)).rows[0].n);
   const byVisitor = (table: string) => `WITH d AS (DELETE FROM ${table} WHERE store_id = $1 AND visitor = ANY($2::text[]) RETURNING 1) SELECT count(*) AS n FROM d`;
+  await forgetPostgresRollupVisitors(client, storeId, keys.visitors);
   return {
     events: await count(byVisitor('events'), [storeId, keys.visitors]),
     impressions: await count(byVisitor('impressions'), [storeId, keys.visitors]),

@@ -1,5 +1,6 @@
 /** The PostgreSQL adapter: one pg Pool per open Storage, optionally confined to one schema. */
 import type { Storage } from '../ports.js';
+import { createPostgresAnalytics } from './analytics.js';
 import { createPostgresCatalog } from './catalog.js';
 import { createPostgresEvents } from './events.js';
 import { createPostgresIdentity } from './identity.js';
@@ -24,6 +25,7 @@ export async function openPostgres(url: string): Promise<Storage> {
     catalog: createPostgresCatalog(pool, target.schema),
     events: createPostgresEvents(pool, target.schema),
     identity: createPostgresIdentity(pool),
+    analytics: createPostgresAnalytics(pool),
     async ping() {
       await pool.query('SELECT 1');
     },

@@ -137,6 +137,38 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX identity_links_person ON identity_links (store_id, person);
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- Analytics rollups: one row per (store, kind, hour, name, api), incremented in the same
+      -- transaction as the events they count.
+      CREATE TABLE rollups (
+        store_id BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        hour BIGINT NOT NULL,
+        name TEXT COLLATE "C" NOT NULL,
+        api TEXT COLLATE "C" NOT NULL,
+        impressions DOUBLE PRECISION NOT NULL DEFAULT 0, products_shown DOUBLE PRECISION NOT NULL DEFAULT 0, clicks DOUBLE PRECISION NOT NULL DEFAULT 0,
+        position_sum DOUBLE PRECISION NOT NULL DEFAULT 0, position_n DOUBLE PRECISION NOT NULL DEFAULT 0, visitors DOUBLE PRECISION NOT NULL DEFAULT 0,
+        clickers DOUBLE PRECISION NOT NULL DEFAULT 0, orders DOUBLE PRECISION NOT NULL DEFAULT 0, units DOUBLE PRECISION NOT NULL DEFAULT 0,
+        revenue DOUBLE PRECISION NOT NULL DEFAULT 0, attributed_orders DOUBLE PRECISION NOT NULL DEFAULT 0,
+        attributed_units DOUBLE PRECISION NOT NULL DEFAULT 0, attributed_revenue DOUBLE PRECISION NOT NULL DEFAULT 0,
+        clicker_orders DOUBLE PRECISION NOT NULL DEFAULT 0, zero_results DOUBLE PRECISION NOT NULL DEFAULT 0,
+        PRIMARY KEY (store_id, kind, hour, name, api)
+      );
+      CREATE TABLE rollup_uniques (
+        store_id BIGINT NOT NULL,
+        day BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT COLLATE "C" NOT NULL,
+        api TEXT COLLATE "C" NOT NULL,
+        metric TEXT NOT NULL,
+        visitor TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (store_id, day, kind, name, api, metric, visitor)
+      );
+      CREATE INDEX rollup_uniques_visitor ON rollup_uniques (store_id, visitor);
+    `,
+  },
 ];
 
 /**

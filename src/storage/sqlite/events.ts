@@ -10,6 +10,8 @@ import {
   IMPRESSION_WINDOW, impressionShows, impressionValues, newestFirst, SALE_COLUMNS, saleValues, scrubAttribution, scrubOrderDoc,
   toImpression, toSale, toStoredEvent, type EventRow, type ImpressionRow, type SaleRow,
 } from '../shared.js';
+import { applicableDeltas } from '../rollups-shared.js';
+import { applySqliteRollups, forgetSqliteRollupVisitors } from './analytics.js';
 import type { SqliteDb } from './db.js';
 import { forgetSqliteIdentity } from './identity.js';
 
@@ -43,6 +45,9 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
         // A sale repeated in the batch finds its first copy already inserted: changes 0, so false.
         const insertSale = db.stmt(INSERT_SALE);
         const newSales = batch.sales.map((sale) => insertSale.run(...saleValues(sale)).changes === 1);
+        // Rollups commit with what they count; a repeated sale's deltas are dropped here.
+        const inserted = new Set(batch.sales.filter((_, i) => newSales[i]).map((s) => `${s.storeId}/${s.sale}`));
+        applySqliteRollups(db, applicableDeltas(batch.rollups ?? [], inserted));
         return { newSales, eventSeqs };
       });
     },
@@ -125,6 +130,7 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
       const visitors = JSON.stringify(keys.visitors);
       return db.write(() => {
         const deleteByVisitor = (table: string) => db.stmt(`DELETE FROM ${table} WHERE store_id = ? AND ${inList('visitor')}`).run(storeId, visitors).changes;
+        forgetSqliteRollupVisitors(db, storeId, keys.visitors);
         return {
           events: deleteByVisitor('events'),
           impressions: deleteByVisitor('impressions'),

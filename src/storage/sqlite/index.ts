@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Storage } from '../ports.js';
+import { createSqliteAnalytics } from './analytics.js';
 import { createSqliteCatalog } from './catalog.js';
 import { SqliteDb } from './db.js';
 import { createSqliteEvents } from './events.js';
@@ -33,6 +34,7 @@ export async function openSqlite(path: string): Promise<Storage> {
     catalog: createSqliteCatalog(db),
     events: createSqliteEvents(db),
     identity: createSqliteIdentity(db),
+    analytics: createSqliteAnalytics(db),
     async ping() {
       db.stmt('SELECT 1').get();
     },

@@ -130,6 +130,38 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX identity_links_person ON identity_links (store_id, person);
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- Analytics rollups: one row per (store, kind, hour, name, api), incremented in the same
+      -- transaction as the events they count. Metrics are REAL so money sums stay exact to 1e-6.
+      CREATE TABLE rollups (
+        store_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        api TEXT NOT NULL,
+        impressions REAL NOT NULL DEFAULT 0, products_shown REAL NOT NULL DEFAULT 0, clicks REAL NOT NULL DEFAULT 0,
+        position_sum REAL NOT NULL DEFAULT 0, position_n REAL NOT NULL DEFAULT 0, visitors REAL NOT NULL DEFAULT 0,
+        clickers REAL NOT NULL DEFAULT 0, orders REAL NOT NULL DEFAULT 0, units REAL NOT NULL DEFAULT 0, revenue REAL NOT NULL DEFAULT 0,
+        attributed_orders REAL NOT NULL DEFAULT 0, attributed_units REAL NOT NULL DEFAULT 0, attributed_revenue REAL NOT NULL DEFAULT 0,
+        clicker_orders REAL NOT NULL DEFAULT 0, zero_results REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (store_id, kind, hour, name, api)
+      ) WITHOUT ROWID;
+      -- Who was already counted per day, so visitors/clickers count each visitor once a day.
+      CREATE TABLE rollup_uniques (
+        store_id INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        api TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        visitor TEXT NOT NULL,
+        PRIMARY KEY (store_id, day, kind, name, api, metric, visitor)
+      ) WITHOUT ROWID;
+      CREATE INDEX rollup_uniques_visitor ON rollup_uniques (store_id, visitor);
+    `,
+  },
 ];
 
 /** Applies pending migrations, each in its own IMMEDIATE transaction; safe when several processes open at once. */

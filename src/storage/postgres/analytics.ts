@@ -1,0 +1,91 @@
+/**
+ * Analytics on PostgreSQL: rollup increments applied inside the caller's transaction as two
+ * multi-row statements (per-day uniques, then row upserts), and the grouped reads behind the
+ * analytics API. Rows are upserted in key order so concurrent batches lock them in one order and
+ * cannot deadlock.
+ */
+import type pg from 'pg';
+import { ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
+import { bucketExpression, DAY, groupsByName, mergeDeltas, METRIC_COLUMNS, rowKey, SUM_METRICS, toRollupRow, uniqueKey } from '../rollups-shared.js';
+import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toColumns, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
+import { chunk, withTransaction } from './pool.js';
+
+const json = (value: unknown): unknown => value;
+const INSERT_UNIQUES = `INSERT INTO rollup_uniques (store_id, day, kind, name, api, metric, visitor)
+  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+  ON CONFLICT DO NOTHING
+  RETURNING store_id, day, kind, name, api, metric, visitor`;
+const UPSERT_ROWS = `INSERT INTO rollups (store_id, kind, hour, name, api, ${METRIC_COLUMNS})
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], ${ROLLUP_METRICS.map((_, i) => `$${i + 6}::float8[]`).join(', ')})
+  ON CONFLICT (store_id, kind, hour, name, api) DO UPDATE SET ${ROLLUP_METRICS.map((m) => `${m} = rollups.${m} + EXCLUDED.${m}`).join(', ')}`;
+
+/** Applies deltas with the caller's client (inside its transaction). */
+export async function applyPostgresRollups(client: pg.PoolClient, deltas: RollupDelta[]): Promise<void> {
+  if (deltas.length === 0) return;
+  const uniques = new Map<string, unknown[]>();
+  for (const d of deltas) {
+    const key = uniqueKey(d);
+    if (key && d.unique && !uniques.has(key)) uniques.set(key, [d.storeId, Math.floor(d.hour / DAY) * DAY, d.kind, d.name, d.api, d.unique.metric, d.unique.visitor]);
+  }
+  const fresh = new Set<string>();
+  const sortedUniques = [...uniques.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, v]) => v);
+  for (const part of chunk(sortedUniques)) {
+    const { rows } = await client.query(INSERT_UNIQUES, toColumns(part, 7));
+    for (const r of rows) fresh.add(JSON.stringify([Number(r.store_id), Number(r.day), r.kind, r.name, r.api, r.metric, r.visitor]));
+  }
+  const merged = mergeDeltas(deltas, (key) => fresh.delete(key)).sort((a, b) => (rowKey(a.delta) < rowKey(b.delta) ? -1 : 1));
+  const values = merged.map(({ delta: d, metrics }) => [d.storeId, d.kind, d.hour, d.name, d.api, ...ROLLUP_METRICS.map((m) => metrics[m])]);
+  for (const part of chunk(values)) await client.query(UPSERT_ROWS, toColumns(part, 5 + ROLLUP_METRICS.length));
+}
+
+/** Deletes the per-day uniques of these visitors (privacy/forget); counts stay. */
+export async function forgetPostgresRollupVisitors(client: pg.PoolClient, storeId: number, visitors: string[]): Promise<void> {
+  await client.query('DELETE FROM rollup_uniques WHERE store_id = $1 AND visitor = ANY($2::text[])', [storeId, visitors]);
+}
+
+/** The AnalyticsStore port over a pg pool. */
+export function createPostgresAnalytics(pool: pg.Pool): AnalyticsStore {
+  return {
+    async queryRollups(storeId, q) {
+      const bucket = bucketExpression(q);
+      const byName = groupsByName(q);
+      const params: unknown[] = [storeId, q.kind, Math.floor(q.from / 3600) * 3600, q.to];
+      const where = ['store_id = $1', 'kind = $2', 'hour >= $3', 'hour < $4'];
+      if (q.names) where.push(`name = ANY($${params.push(q.names)}::text[])`);
+      if (q.api !== undefined) where.push(`api = $${params.push(q.api)}`);
+      const sql = `SELECT ${byName ? 'name' : "'' AS name"}, ${bucket} AS bucket, ${SUM_METRICS} FROM rollups WHERE ${where.join(' AND ')}
+        GROUP BY ${byName ? 'name, ' : ''}${bucket} ORDER BY ${byName ? 'name, ' : ''}bucket`;
+      const { rows } = await pool.query(sql, params);
+      return rows.map(toRollupRow);
+    },
+
+    async clearRollups(storeId) {
+      await withTransaction(pool, async (client) => {
+        await client.query('DELETE FROM rollups WHERE store_id = $1', [storeId]);
+        await client.query('DELETE FROM rollup_uniques WHERE store_id = $1', [storeId]);
+      });
+    },
+
+    async applyRollups(deltas) {
+      await withTransaction(pool, (client) => applyPostgresRollups(client, deltas));
+    },
+
+    async recentEvents(storeId, after, limit) {
+      const { rows } = await pool.query<EventRow>(`SELECT seq, ${EVENT_COLUMNS} FROM events WHERE store_id = $1 AND seq > $2 ORDER BY seq DESC LIMIT $3`, [storeId, after, limit]);
+      return rows.map((row) => toStoredEvent(row, json));
+    },
+
+    async *scanImpressions(storeId, pageSize = DEFAULT_SALES_PAGE) {
+      let { rows } = await pool.query<ImpressionRow>(`SELECT ${IMPRESSION_COLUMNS} FROM impressions WHERE store_id = $1 ORDER BY time, request_id LIMIT $2`, [storeId, pageSize]);
+      while (rows.length > 0) {
+        yield rows.map((row) => toImpression(row, json));
+        if (rows.length < pageSize) return;
+        const last = rows[rows.length - 1];
+        ({ rows } = await pool.query<ImpressionRow>(
+          `SELECT ${IMPRESSION_COLUMNS} FROM impressions WHERE store_id = $1 AND (time, request_id) > ($2, $3) ORDER BY time, request_id LIMIT $4`,
+          [storeId, last.time, last.request_id, pageSize],
+        ));
+      }
+    },
+  };
+}

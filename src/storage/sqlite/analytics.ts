@@ -1,0 +1,85 @@
+/**
+ * Analytics on SQLite: rollup increments applied inside the caller's transaction (commitBatch or
+ * a rebuild), and the grouped reads behind the analytics API. Reads touch rollups only.
+ */
+import { ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
+import { bucketExpression, DAY, groupsByName, mergeDeltas, METRIC_COLUMNS, SUM_METRICS, toRollupRow, uniqueKey } from '../rollups-shared.js';
+import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
+import type { SqliteDb } from './db.js';
+
+const json = (text: unknown): unknown => (text === null ? null : JSON.parse(text as string));
+const INSERT_UNIQUE = 'INSERT OR IGNORE INTO rollup_uniques (store_id, day, kind, name, api, metric, visitor) VALUES (?, ?, ?, ?, ?, ?, ?)';
+const UPSERT_ROW = `INSERT INTO rollups (store_id, kind, hour, name, api, ${METRIC_COLUMNS})
+  VALUES (?, ?, ?, ?, ?, ${ROLLUP_METRICS.map(() => '?').join(', ')})
+  ON CONFLICT (store_id, kind, hour, name, api) DO UPDATE SET ${ROLLUP_METRICS.map((m) => `${m} = ${m} + excluded.${m}`).join(', ')}`;
+
+/** Applies deltas; must run inside a write transaction. */
+export function applySqliteRollups(db: SqliteDb, deltas: RollupDelta[]): void {
+  if (deltas.length === 0) return;
+  const insertUnique = db.stmt(INSERT_UNIQUE);
+  const fresh = new Set<string>();
+  for (const d of deltas) {
+    const key = uniqueKey(d);
+    if (!key || !d.unique) continue;
+    if (insertUnique.run(d.storeId, Math.floor(d.hour / DAY) * DAY, d.kind, d.name, d.api, d.unique.metric, d.unique.visitor).changes === 1) fresh.add(key);
+  }
+  const upsert = db.stmt(UPSERT_ROW);
+  // A unique is new for its first delta only (the others of the batch find it inserted).
+  for (const { delta: d, metrics } of mergeDeltas(deltas, (key) => fresh.delete(key))) {
+    upsert.run(d.storeId, d.kind, d.hour, d.name, d.api, ...ROLLUP_METRICS.map((m) => metrics[m]));
+  }
+}
+
+/** Deletes the per-day uniques of these visitors (privacy/forget); counts stay. */
+export function forgetSqliteRollupVisitors(db: SqliteDb, storeId: number, visitors: string[]): number {
+  return db.stmt('DELETE FROM rollup_uniques WHERE store_id = ? AND visitor IN (SELECT value FROM json_each(?))').run(storeId, JSON.stringify(visitors)).changes;
+}
+
+/** The AnalyticsStore port over one SQLite connection. */
+export function createSqliteAnalytics(db: SqliteDb): AnalyticsStore {
+  return {
+    async queryRollups(storeId, q) {
+      const bucket = bucketExpression(q);
+      const byName = groupsByName(q);
+      const where = [
+        'store_id = ?', 'kind = ?', 'hour >= ?', 'hour < ?',
+        ...(q.names ? ['name IN (SELECT value FROM json_each(?))'] : []),
+        ...(q.api !== undefined ? ['api = ?'] : []),
+      ].join(' AND ');
+      const params: unknown[] = [storeId, q.kind, Math.floor(q.from / 3600) * 3600, q.to];
+      if (q.names) params.push(JSON.stringify(q.names));
+      if (q.api !== undefined) params.push(q.api);
+      const sql = `SELECT ${byName ? 'name' : "'' AS name"}, ${bucket} AS bucket, ${SUM_METRICS} FROM rollups WHERE ${where}
+        GROUP BY ${byName ? 'name, ' : ''}${bucket} ORDER BY ${byName ? 'name, ' : ''}bucket`;
+      return (db.stmt(sql).all(...params) as Array<Record<string, unknown>>).map(toRollupRow);
+    },
+
+    async clearRollups(storeId) {
+      db.write(() => {
+        db.stmt('DELETE FROM rollups WHERE store_id = ?').run(storeId);
+        db.stmt('DELETE FROM rollup_uniques WHERE store_id = ?').run(storeId);
+      });
+    },
+
+    async applyRollups(deltas) {
+      db.write(() => applySqliteRollups(db, deltas));
+    },
+
+    async recentEvents(storeId, after, limit) {
+      const rows = db.stmt(`SELECT seq, ${EVENT_COLUMNS} FROM events WHERE store_id = ? AND seq > ? ORDER BY seq DESC LIMIT ?`).all(storeId, after, limit) as EventRow[];
+      return rows.map((row) => toStoredEvent(row, json));
+    },
+
+    async *scanImpressions(storeId, pageSize = DEFAULT_SALES_PAGE) {
+      const first = db.stmt(`SELECT ${IMPRESSION_COLUMNS} FROM impressions WHERE store_id = ? ORDER BY time, request_id LIMIT ?`);
+      const next = db.stmt(`SELECT ${IMPRESSION_COLUMNS} FROM impressions WHERE store_id = ? AND (time, request_id) > (?, ?) ORDER BY time, request_id LIMIT ?`);
+      let rows = first.all(storeId, pageSize) as ImpressionRow[];
+      while (rows.length > 0) {
+        yield rows.map((row) => toImpression(row, json));
+        if (rows.length < pageSize) return;
+        const last = rows[rows.length - 1];
+        rows = next.all(storeId, last.time, last.request_id, pageSize) as ImpressionRow[];
+      }
+    },
+  };
+}
