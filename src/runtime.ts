@@ -3,11 +3,15 @@
  * the in-process HTTP tests and the benchmarks, so all three run the same code.
  */
 import type { Logger } from 'pino';
+import { analyticsRoutes } from './api/routes/analytics.js';
 import { catalogRoutes } from './api/routes/catalog.js';
+import { AnalyticsService } from './analytics/service.js';
 import { importRoutes } from './api/routes/import.js';
 import { logRoutes } from './api/routes/log.js';
 import { privacyRoutes } from './api/routes/privacy.js';
 import { recommendationRoutes } from './api/routes/recommendations.js';
+import { visitorRecommendationRoutes } from './api/routes/visitor-recommendations.js';
+import { SessionModel } from './recommend/session-model.js';
 import type { RouteDef } from './api/route.js';
 import { createApp } from './app.js';
 import { CatalogService } from './catalog/catalog-service.js';
@@ -32,6 +36,7 @@ export interface Runtime {
   tracker: Tracker;
   privacy: Privacy;
   models: Models;
+  analytics: AnalyticsService;
   routes: RouteDef[];
   app: ReturnType<typeof createApp>;
   /** Stops accepting requests, flushes the write buffer, stops background work (the caller closes storage). */
@@ -52,21 +57,25 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   const tracker = new Tracker(storage, catalog, ingest, now, config.attributionWindowHours * 3600);
   const privacy = new Privacy(storage, catalog);
   const models = new Models(log);
+  models.register('session', () => new SessionModel());
   registerProductModels(models);
   await models.rebuild(storage);
   ingest.onCommit(models.onCommit);
   privacy.onForget(models.onForget);
   catalog.onNewOrders((storeId, entries) => models.applyCatalogOrders(storeId, entries));
+  const analytics = new AnalyticsService(storage, catalog);
   const routes = [
     ...catalogRoutes({ catalog }),
     ...importRoutes({ storage, catalog }),
     ...logRoutes({ tracker, log }),
     ...privacyRoutes({ privacy }),
+    ...analyticsRoutes({ analytics, now }),
     ...recommendationRoutes({ catalog, models, ingest, now }),
+    ...visitorRecommendationRoutes({ catalog, models, ingest, storage, now }),
   ];
   const app = createApp({ config, storage, log, keys, routes, metrics });
   return {
-    config, storage, log, metrics, keys, catalog, ingest, tracker, privacy, models, routes, app,
+    config, storage, log, metrics, keys, catalog, ingest, tracker, privacy, models, analytics, routes, app,
     async close() {
       await app.close();
       await ingest.close();

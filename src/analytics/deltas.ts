@@ -96,7 +96,7 @@ export function saleDeltas(sale: SaleRecord): RollupDelta[] {
       attributed_units: credited.reduce((n, l) => n + l.quantity, 0),
       attributed_revenue: round(credited.reduce((n, l) => n + l.quantity * l.price, 0)),
       clicker_orders: attribution?.clicker ? 1 : 0,
-    }, only),
+    }, { ...only, ...(sale.visitor ? { unique: { visitor: sale.visitor, metric: 'visitors' as const } } : {}) }),
   ];
   const byChannel = group(lines, (l) => l.channel);
   for (const [channel, ls] of byChannel) out.push(delta(storeId, time, 'channel', channel, '', sums(ls, true), only));

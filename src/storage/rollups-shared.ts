@@ -44,6 +44,12 @@ export function bucketExpression(q: RollupQuery): string {
   return '0';
 }
 
+/** GROUP BY / ORDER BY of a query (a constant bucket is not grouped: SQL reads `GROUP BY 0` as a column number). */
+export function groupClause(byName: boolean, bucket: string): string {
+  const cols = [...(byName ? ['name'] : []), ...(bucket !== '0' ? [bucket] : [])];
+  return cols.length === 0 ? '' : `GROUP BY ${cols.join(', ')} ORDER BY ${cols.join(', ')}`;
+}
+
 /** Whether a query groups by name. */
 export const groupsByName = (q: RollupQuery) => q.groupBy === 'name' || q.groupBy === 'name-day';
 

@@ -2,7 +2,8 @@
  * What each tracking call records. Handlers pass validated arguments; this module resolves the
  * visitor, runs the gates, links identities, joins clicks to impressions, and commits.
  */
-import { attributeSale, readAttribution, type ClickRef } from '../analytics/attribution.js';
+import { attributeSale, readAttribution } from '../analytics/attribution.js';
+import { personClicks } from '../analytics/person-clicks.js';
 import { queryOf } from '../analytics/deltas.js';
 import { AuthenticationError, LogicalError } from '../errors.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
@@ -128,26 +129,13 @@ export class Tracker {
     const customer = input.customer === undefined ? null : String(input.customer);
     if (input.email || customer) await this.storage.identity.link(ctx.store.id, visitor, { email: input.email ?? null, customer });
     const lines = await this.saleLines(ctx.store.id, input.products);
-    const clicks = await this.personClicks(ctx.store.id, { visitor, email: input.email ?? null, customer });
+    const clicks = await personClicks(this.storage, ctx.store.id, { visitor, email: input.email ?? null, customer });
     const attribution = attributeSale(lines, time, clicks, this.attributionWindowSeconds);
     const isNew = await this.ingest.commitSale({
       storeId: ctx.store.id, sale: String(input.sale), saleId: input.sale, time, visitor,
       email: input.email ?? null, customer, lines, attribution: attribution as unknown as Record<string, unknown>,
     });
     return { new: isNew };
-  }
-
-  /** The clicks of everyone linked to this visitor, email or customer (every device of the person). */
-  async personClicks(storeId: number, who: { visitor: string | null; email: string | null; customer: string | null }): Promise<ClickRef[]> {
-    const visitors = new Set<string>(who.visitor ? [who.visitor] : []);
-    for (const by of [{ visitor: who.visitor ?? undefined }, { email: who.email ?? undefined }, { customer: who.customer ?? undefined }]) {
-      if (Object.values(by)[0] === undefined) continue;
-      const person = await this.storage.identity.personOf(storeId, by);
-      if (person) for (const v of (await this.storage.identity.keysOf(storeId, person)).visitors) visitors.add(v);
-    }
-    if (visitors.size === 0) return [];
-    const events = await this.storage.events.eventsOfVisitors(storeId, [...visitors], { types: ['click'], limit: 5000 });
-    return events.map((e) => ({ time: e.time, product: e.product ?? '', labels: e.labels ?? null, api: e.api ?? null, external: e.external ?? false, requestId: e.requestId ?? null, position: e.position ?? null }));
   }
 
   /** Sale lines; a bare ID is one unit at the catalog's current price (0 when unknown). */

@@ -44,7 +44,8 @@ export async function makeTestApp(options: { databaseUrl?: string; config?: Part
   await createStore(storage, { name: 'test', publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY });
   await createStore(storage, { name: 'other', publicKey: OTHER_PUBLIC_KEY, privateKey: OTHER_PRIVATE_KEY });
   const config = testConfig(options.config);
-  const runtime = await buildRuntime(config, storage, pino({ level: 'silent' }), options.now);
+  // RELEVO_TEST_LOG=error shows the server log of a failing test.
+  const runtime = await buildRuntime(config, storage, pino({ level: process.env.RELEVO_TEST_LOG ?? 'silent' }), options.now);
   await runtime.app.ready();
   const call: TestApp['call'] = async (endpoint, args = {}, opts = {}) => {
     const method = opts.method ?? 'POST';

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
-import { bucketExpression, DAY, groupsByName, mergeDeltas, METRIC_COLUMNS, rowKey, SUM_METRICS, toRollupRow, uniqueKey } from '../rollups-shared.js';
+import { bucketExpression, DAY, groupClause, groupsByName, mergeDeltas, METRIC_COLUMNS, rowKey, SUM_METRICS, toRollupRow, uniqueKey } from '../rollups-shared.js';
 import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toColumns, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
 import { chunk, withTransaction } from './pool.js';
 
@@ -54,7 +54,7 @@ export function createPostgresAnalytics(pool: pg.Pool): AnalyticsStore {
       if (q.names) where.push(`name = ANY($${params.push(q.names)}::text[])`);
       if (q.api !== undefined) where.push(`api = $${params.push(q.api)}`);
       const sql = `SELECT ${byName ? 'name' : "'' AS name"}, ${bucket} AS bucket, ${SUM_METRICS} FROM rollups WHERE ${where.join(' AND ')}
-        GROUP BY ${byName ? 'name, ' : ''}${bucket} ORDER BY ${byName ? 'name, ' : ''}bucket`;
+        ${groupClause(byName, bucket)}`;
       const { rows } = await pool.query(sql, params);
       return rows.map(toRollupRow);
     },

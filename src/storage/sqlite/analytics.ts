@@ -3,7 +3,7 @@
  * a rebuild), and the grouped reads behind the analytics API. Reads touch rollups only.
  */
 import { ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
-import { bucketExpression, DAY, groupsByName, mergeDeltas, METRIC_COLUMNS, SUM_METRICS, toRollupRow, uniqueKey } from '../rollups-shared.js';
+import { bucketExpression, DAY, groupClause, groupsByName, mergeDeltas, METRIC_COLUMNS, SUM_METRICS, toRollupRow, uniqueKey } from '../rollups-shared.js';
 import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
 import type { SqliteDb } from './db.js';
 
@@ -50,7 +50,7 @@ export function createSqliteAnalytics(db: SqliteDb): AnalyticsStore {
       if (q.names) params.push(JSON.stringify(q.names));
       if (q.api !== undefined) params.push(q.api);
       const sql = `SELECT ${byName ? 'name' : "'' AS name"}, ${bucket} AS bucket, ${SUM_METRICS} FROM rollups WHERE ${where}
-        GROUP BY ${byName ? 'name, ' : ''}${bucket} ORDER BY ${byName ? 'name, ' : ''}bucket`;
+        ${groupClause(byName, bucket)}`;
       return (db.stmt(sql).all(...params) as Array<Record<string, unknown>>).map(toRollupRow);
     },
 

@@ -1,0 +1,3 @@
+import { describeAnalytics } from './analytics.cases.js';
+
+describeAnalytics('SQLite', () => undefined);
