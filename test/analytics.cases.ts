@@ -6,7 +6,7 @@
  * (analytics.test.ts) and PostgreSQL (analytics.pg-test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rebuildRollups } from '../src/analytics/rebuild.js';
+import { reattributeStore, rebuildRollups } from '../src/analytics/rebuild.js';
 import { makeProduct, makeTestApp, type TestApp } from './helpers/app.js';
 
 const T0 = 1_750_003_200; // the start of a UTC hour, 16 h into its day
@@ -133,6 +133,17 @@ export function describeAnalytics(backend: string, databaseUrl: () => string | u
       const storeId = (await t.runtime.storage.stores.findStoreByName('test'))!.id;
       await rebuildRollups(t.runtime.storage, storeId);
       expect(await answers()).toEqual(before);
+    });
+
+    it('re-attributes with a wider window (D\'s click 25 h before the sale now counts)', async () => {
+      const storeId = (await t.runtime.storage.stores.findStoreByName('test'))!.id;
+      expect(await reattributeStore(t.runtime.storage, storeId, 26 * HOUR)).toEqual({ sales: 5, changed: 5 });
+      const overview = await get('overview');
+      expect([overview.attributed_orders, overview.attributed_revenue, overview.channels.organic]).toEqual([4, 100, { orders: 2, revenue: 90 }]);
+      const home = (await get('labels')).labels.find((l: { label: string }) => l.label === 'Home');
+      expect([home.orders, home.revenue]).toEqual([2, 30]);
+      expect(await reattributeStore(t.runtime.storage, storeId, 24 * HOUR)).toEqual({ sales: 5, changed: 5 });
+      expect((await get('overview')).attributed_revenue).toBe(90);
     });
   });
 }

@@ -7,6 +7,8 @@ import { loadConfig, ConfigError } from '../config/config.js';
 import { registerStoreCommands } from './stores.js';
 import { registerFeedCommands } from './feed.js';
 import { registerBenchCommand } from './bench.js';
+import { registerReattributeCommand } from './reattribute.js';
+import { registerReplayCommand } from './replay.js';
 
 /** Runs the CLI with process.argv-style arguments. */
 export async function main(argv: string[]): Promise<void> {
@@ -28,6 +30,8 @@ export async function main(argv: string[]): Promise<void> {
 
   registerStoreCommands(program, configFrom);
   registerFeedCommands(program, configFrom);
+  registerReplayCommand(program, configFrom);
+  registerReattributeCommand(program, configFrom);
   registerBenchCommand(program);
   await program.parseAsync(argv);
 }
