@@ -3,6 +3,7 @@
  * the demo store on an empty database, build the app, listen, and shut down gracefully.
  */
 import type { Config } from './config/config.js';
+import { generateDemoHistory } from './demo/history.js';
 import { seedDemoStore } from './demo/seed.js';
 import { createLogger } from './log.js';
 import { buildRuntime } from './runtime.js';
@@ -12,16 +13,19 @@ import { openStorage } from './storage/open.js';
 export async function serve(config: Config): Promise<{ port: number; stop: () => Promise<void> }> {
   const log = createLogger(config.logLevel);
   const storage = await openStorage(config.databaseUrl);
-  if (config.demo) {
-    const demo = await seedDemoStore(storage, log);
-    if (demo) {
-      // Printed once, to the terminal, never to the log.
-      process.stderr.write(
-        `\nDemo store created: "${demo.name}"\n  public key:  ${demo.publicKey}\n  private key: ${demo.privateKey}   (shown once; keep it)\n\n`,
-      );
-    }
+  const demo = config.demo ? await seedDemoStore(storage, log) : null;
+  if (demo) {
+    // Printed once, to the terminal, never to the log.
+    process.stderr.write(
+      `\nDemo store created: "${demo.name}"\n  public key:  ${demo.publicKey}\n  private key: ${demo.privateKey}   (shown once; keep it)\n\n`,
+    );
   }
   const runtime = await buildRuntime(config, storage, log);
+  if (demo) {
+    const store = await storage.stores.findStoreByPublicKey(demo.publicKey);
+    const history = await generateDemoHistory(runtime, store!, Date.now() / 1000);
+    log.info(history, 'demo history generated');
+  }
   await runtime.app.listen({ port: config.port, host: config.host });
   const address = runtime.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
