@@ -10,6 +10,7 @@ import { shapeError } from './api/envelope.js';
 import type { RequestInfo, RouteDef } from './api/route.js';
 import type { Config } from './config/config.js';
 import { LogicalError, ParsingError } from './errors.js';
+import { registerDashboard, type DashboardAnalytics } from './dashboard/routes.js';
 import type { Metrics } from './metrics.js';
 import type { KeyDirectory } from './stores/keys.js';
 import type { Storage } from './storage/ports.js';
@@ -21,6 +22,8 @@ export interface AppDeps {
   keys: KeyDirectory;
   routes: RouteDef[];
   metrics: Metrics;
+  /** Serves /dashboard when given. */
+  analytics?: DashboardAnalytics;
 }
 
 /** Builds the Fastify app; call `.listen()` or `.inject()` on it. */
@@ -60,6 +63,8 @@ export function createApp(deps: AppDeps): FastifyInstance {
       return reply.code(out.status).headers(out.headers).send(out.body);
     },
   });
+
+  if (deps.analytics) registerDashboard(app, { keys: deps.keys, storage: deps.storage, analytics: deps.analytics, log: deps.log });
 
   app.get('/metrics', async (_req, reply) => reply.header('content-type', 'text/plain; version=0.0.4').send(deps.metrics.render()));
 

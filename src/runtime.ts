@@ -71,9 +71,9 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
     ...privacyRoutes({ privacy }),
     ...analyticsRoutes({ analytics, now }),
     ...recommendationRoutes({ catalog, models, ingest, now }),
-    ...visitorRecommendationRoutes({ catalog, models, ingest, storage, now }),
+    ...visitorRecommendationRoutes({ catalog, models, ingest, storage, now, log }),
   ];
-  const app = createApp({ config, storage, log, keys, routes, metrics });
+  const app = createApp({ config, storage, log, keys, routes, metrics, analytics });
   return {
     config, storage, log, metrics, keys, catalog, ingest, tracker, privacy, models, analytics, routes, app,
     async close() {

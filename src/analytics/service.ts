@@ -6,6 +6,7 @@
 import type { CatalogService } from '../catalog/catalog-service.js';
 import { ROLLUP_METRICS, type RollupMetric, type RollupRow, type Storage, type StoredEvent } from '../storage/ports.js';
 import { CHANNELS } from './attribution.js';
+import { readRollups } from './plan.js';
 import { conversionRate, conversionUplift, ctr, meanPosition, ratio, revenuePerMille, round } from './metrics.js';
 import type { AnalyticsQuery, LabelRow, Overview, ProductRow, SearchesAnswer, SeriesPoint } from './types.js';
 
@@ -31,9 +32,9 @@ export class AnalyticsService {
   async overview(storeId: number, q: AnalyticsQuery): Promise<Overview> {
     const range = { from: q.from, to: q.to };
     const [totals, channels, labels] = await Promise.all([
-      this.storage.analytics.queryRollups(storeId, { ...range, kind: 'total', groupBy: 'name' }),
-      this.storage.analytics.queryRollups(storeId, { ...range, kind: 'channel', groupBy: 'name' }),
-      q.labels || q.api ? this.storage.analytics.queryRollups(storeId, { ...range, kind: 'label', groupBy: 'name', names: q.labels, api: q.api }) : Promise.resolve(null),
+      readRollups(this.storage, storeId, { ...range, kind: 'total', groupBy: 'name' }),
+      readRollups(this.storage, storeId, { ...range, kind: 'channel', groupBy: 'name' }),
+      q.labels || q.api ? readRollups(this.storage, storeId, { ...range, kind: 'label', groupBy: 'name', names: q.labels, api: q.api }) : Promise.resolve(null),
     ]);
     const t = sum(totals);
     // With a label or api filter, "attributed" means credited to those labels (an order credited
@@ -54,7 +55,7 @@ export class AnalyticsService {
 
   /** Per-label performance, sorted by revenue then impressions. */
   async labels(storeId: number, q: AnalyticsQuery): Promise<LabelRow[]> {
-    const rows = await this.storage.analytics.queryRollups(storeId, { from: q.from, to: q.to, kind: 'label', groupBy: 'name', names: q.labels, api: q.api });
+    const rows = await readRollups(this.storage, storeId, { from: q.from, to: q.to, kind: 'label', groupBy: 'name', names: q.labels, api: q.api });
     return rows
       .map((r) => labelRow(r.name, r.metrics))
       .sort((a, b) => b.revenue - a.revenue || b.impressions - a.impressions || (a.label < b.label ? -1 : 1));
@@ -62,7 +63,7 @@ export class AnalyticsService {
 
   /** Per-product performance (shown, clicked, sold, attributed), best sellers first. */
   async products(storeId: number, q: AnalyticsQuery, limit = 1000): Promise<ProductRow[]> {
-    const rows = await this.storage.analytics.queryRollups(storeId, { from: q.from, to: q.to, kind: 'product', groupBy: 'name' });
+    const rows = await readRollups(this.storage, storeId, { from: q.from, to: q.to, kind: 'product', groupBy: 'name' });
     const state = await this.catalog.state(storeId);
     return rows
       .map((r) => {
@@ -80,7 +81,7 @@ export class AnalyticsService {
 
   /** Search volume, zero-result and no-click rates, and the top / zero-result / no-click queries. */
   async searches(storeId: number, q: AnalyticsQuery, limit = 50): Promise<SearchesAnswer> {
-    const rows = await this.storage.analytics.queryRollups(storeId, { from: q.from, to: q.to, kind: 'query', groupBy: 'name', api: q.api });
+    const rows = await readRollups(this.storage, storeId, { from: q.from, to: q.to, kind: 'query', groupBy: 'name', api: q.api });
     const queries = rows.map((r) => ({ query: r.name, searches: r.metrics.impressions, zero_results: r.metrics.zero_results, clicks: r.metrics.clicks, ctr: ctr(r.metrics) }));
     const total = queries.reduce((n, x) => n + x.searches, 0);
     // A search without a click: estimated per query as searches minus clicks (floored at 0).
@@ -99,7 +100,7 @@ export class AnalyticsService {
   /** Store (or, with labels/api, label) metrics per bucket; every bucket present. */
   async timeseries(storeId: number, q: AnalyticsQuery): Promise<SeriesPoint[]> {
     const labelScoped = Boolean(q.labels || q.api);
-    const rows = await this.storage.analytics.queryRollups(storeId, {
+    const rows = await readRollups(this.storage, storeId, {
       from: q.from, to: q.to, kind: labelScoped ? 'label' : 'total', groupBy: q.granularity, names: q.labels, api: q.api,
     });
     // Label rows hold only what was credited to the label, so there orders are attributed orders.
@@ -113,8 +114,8 @@ export class AnalyticsService {
   async labelDetail(storeId: number, label: string, q: AnalyticsQuery) {
     const [series, pairs, positions] = await Promise.all([
       this.timeseries(storeId, { ...q, labels: [label] }),
-      this.storage.analytics.queryRollups(storeId, { from: q.from, to: q.to, kind: 'label_product', groupBy: 'name' }),
-      this.storage.analytics.queryRollups(storeId, { from: q.from, to: q.to, kind: 'label_position', groupBy: 'name' }),
+      readRollups(this.storage, storeId, { from: q.from, to: q.to, kind: 'label_product', groupBy: 'name' }),
+      readRollups(this.storage, storeId, { from: q.from, to: q.to, kind: 'label_position', groupBy: 'name' }),
     ]);
     const state = await this.catalog.state(storeId);
     const mine = (rows: RollupRow[]) => rows.filter((r) => r.name.startsWith(label + SEP)).map((r) => ({ second: r.name.slice(label.length + 1), m: r.metrics }));

@@ -298,9 +298,14 @@ export interface RollupRow {
   metrics: Record<RollupMetric, number>;
 }
 
+/** Kinds kept per hour as well as per day; the others (per product, query, label detail) per day only. */
+export const HOURLY_KINDS: readonly RollupKind[] = ['total', 'label', 'channel'];
+
 export interface RollupQuery {
   kind: RollupKind;
-  /** [from, to) unix seconds; rows are hourly, so bounds are rounded down to the hour. */
+  /** Which rows: hourly (only HOURLY_KINDS have them) or daily. */
+  grain: 'hour' | 'day';
+  /** [from, to) unix seconds; rows whose hour (or day) start lies in it are summed. */
   from: number;
   to: number;
   names?: string[];

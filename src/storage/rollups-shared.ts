@@ -7,42 +7,92 @@ import { ROLLUP_METRICS, type RollupDelta, type RollupMetric, type RollupQuery, 
 export const METRIC_COLUMNS = ROLLUP_METRICS.join(', ');
 export const DAY = 86400;
 
+// Keys join fields with U+001F, a character names and labels do not carry (cheaper than JSON).
+const US = '\u001f';
+
 /** The row a delta increments. */
-export const rowKey = (d: RollupDelta) => JSON.stringify([d.storeId, d.kind, d.hour, d.name, d.api]);
+export const rowKey = (d: RollupDelta) => `${d.storeId}${US}${d.kind}${US}${d.hour}${US}${d.name}${US}${d.api}`;
 
 /** The per-day unique a delta asks for (null when none). */
 export function uniqueKey(d: RollupDelta): string | null {
-  return d.unique ? JSON.stringify([d.storeId, Math.floor(d.hour / DAY) * DAY, d.kind, d.name, d.api, d.unique.metric, d.unique.visitor]) : null;
+  return d.unique ? uniqueKeyOf(d.storeId, Math.floor(d.hour / DAY) * DAY, d.kind, d.name, d.api, d.unique.metric, d.unique.visitor) : null;
 }
+
+/** The key of a per-day unique from its columns. */
+export function uniqueKeyOf(storeId: number, day: number, kind: string, name: string, api: string, metric: string, visitor: string): string {
+  return `${storeId}${US}${day}${US}${kind}${US}${name}${US}${api}${US}${metric}${US}${visitor}`;
+}
+
+/** The daily row of a merged hourly row. */
+export const dayOf = (hour: number) => Math.floor(hour / DAY) * DAY;
 
 /** Drops the deltas of sales that were not new (`newSales` holds `storeId/sale` keys of inserted sales). */
 export function applicableDeltas(deltas: RollupDelta[], newSales: Set<string>): RollupDelta[] {
   return deltas.filter((d) => d.onlyIfNewSale === undefined || newSales.has(`${d.storeId}/${d.onlyIfNewSale}`));
 }
 
+const METRIC_INDEX: Record<string, number> = Object.fromEntries(ROLLUP_METRICS.map((m, i) => [m, i]));
+
+/** One merged row: the delta that named it and its summed metrics in ROLLUP_METRICS order. */
+export interface MergedRow {
+  delta: RollupDelta;
+  values: Float64Array;
+}
+
 /**
  * Sums deltas per row; `isNewUnique(key)` says whether a delta's per-day unique was new (its
- * metric then gets +1). Rows whose every metric is 0 are dropped.
+ * metric then gets +1). Rows whose every metric is 0 are dropped. Typed arrays: this runs for
+ * every delta of every commit.
  */
-export function mergeDeltas(deltas: RollupDelta[], isNewUnique: (key: string) => boolean): Array<{ delta: RollupDelta; metrics: Record<RollupMetric, number> }> {
-  const rows = new Map<string, { delta: RollupDelta; metrics: Record<RollupMetric, number> }>();
+export function mergeDeltas(deltas: RollupDelta[], isNewUnique: (key: string) => boolean): MergedRow[] {
+  const rows = new Map<string, MergedRow>();
   for (const d of deltas) {
     const k = rowKey(d);
     let row = rows.get(k);
-    if (!row) rows.set(k, (row = { delta: d, metrics: Object.fromEntries(ROLLUP_METRICS.map((m) => [m, 0])) as Record<RollupMetric, number> }));
-    for (const [m, v] of Object.entries(d.metrics)) row.metrics[m as RollupMetric] += v ?? 0;
-    const u = uniqueKey(d);
-    if (u && d.unique && isNewUnique(u)) row.metrics[d.unique.metric] += 1;
+    if (!row) rows.set(k, (row = { delta: d, values: new Float64Array(ROLLUP_METRICS.length) }));
+    const metrics = d.metrics as Record<string, number>;
+    for (const m in metrics) row.values[METRIC_INDEX[m]] += metrics[m];
+    if (d.unique) {
+      const u = uniqueKey(d)!;
+      if (isNewUnique(u)) row.values[METRIC_INDEX[d.unique.metric]] += 1;
+    }
   }
-  return [...rows.values()].filter((r) => ROLLUP_METRICS.some((m) => r.metrics[m] !== 0));
+  return [...rows.values()].filter((r) => r.values.some((v) => v !== 0));
 }
 
-/** SQL expression of a query's bucket (`hour` is the column). */
+/**
+ * Per-day uniques this process knows are stored, so a visitor seen again the same day costs no
+ * insert. Only committed keys go in (a rolled-back batch must count them again); cleared when
+ * it grows past its bound.
+ */
+export class UniqueCache {
+  private keys = new Set<string>();
+  constructor(private readonly max = 500_000) {}
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+  /** Forgets everything (the uniques table was cleared). */
+  clear(): void {
+    this.keys = new Set();
+  }
+  /** Records keys of a committed batch. */
+  addAll(keys: Iterable<string>): void {
+    for (const k of keys) {
+      if (this.keys.size >= this.max) this.keys = new Set();
+      this.keys.add(k);
+    }
+  }
+}
+
+/** SQL expression of a query's bucket (`hour` is the time column of both tables). */
 export function bucketExpression(q: RollupQuery): string {
   if (q.groupBy === 'hour') return 'hour';
-  if (q.groupBy === 'day' || q.groupBy === 'name-day') return `(hour / ${DAY}) * ${DAY}`;
+  if (q.groupBy === 'day' || q.groupBy === 'name-day') return q.grain === 'day' ? 'hour' : `(hour / ${DAY}) * ${DAY}`;
   return '0';
 }
+
+/** The table of a query's grain. */
+export const tableOf = (q: RollupQuery) => (q.grain === 'day' ? 'rollups_daily' : 'rollups');
 
 /** GROUP BY / ORDER BY of a query (a constant bucket is not grouped: SQL reads `GROUP BY 0` as a column number). */
 export function groupClause(byName: boolean, bucket: string): string {

@@ -5,8 +5,8 @@
  * cannot deadlock.
  */
 import type pg from 'pg';
-import { ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
-import { bucketExpression, DAY, groupClause, groupsByName, mergeDeltas, METRIC_COLUMNS, rowKey, SUM_METRICS, toRollupRow, uniqueKey } from '../rollups-shared.js';
+import { HOURLY_KINDS, ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
+import { bucketExpression, DAY, dayOf, groupClause, groupsByName, mergeDeltas, METRIC_COLUMNS, rowKey, SUM_METRICS, tableOf, toRollupRow, uniqueKey, uniqueKeyOf, type UniqueCache } from '../rollups-shared.js';
 import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toColumns, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
 import { chunk, withTransaction } from './pool.js';
 
@@ -15,27 +15,38 @@ const INSERT_UNIQUES = `INSERT INTO rollup_uniques (store_id, day, kind, name, a
   SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
   ON CONFLICT DO NOTHING
   RETURNING store_id, day, kind, name, api, metric, visitor`;
-const UPSERT_ROWS = `INSERT INTO rollups (store_id, kind, hour, name, api, ${METRIC_COLUMNS})
+const upsertRows = (table: string) => `INSERT INTO ${table} (store_id, kind, hour, name, api, ${METRIC_COLUMNS})
   SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], ${ROLLUP_METRICS.map((_, i) => `$${i + 6}::float8[]`).join(', ')})
-  ON CONFLICT (store_id, kind, hour, name, api) DO UPDATE SET ${ROLLUP_METRICS.map((m) => `${m} = rollups.${m} + EXCLUDED.${m}`).join(', ')}`;
+  ON CONFLICT (store_id, kind, hour, name, api) DO UPDATE SET ${ROLLUP_METRICS.map((m) => `${m} = ${table}.${m} + EXCLUDED.${m}`).join(', ')}`;
 
-/** Applies deltas with the caller's client (inside its transaction). */
-export async function applyPostgresRollups(client: pg.PoolClient, deltas: RollupDelta[]): Promise<void> {
-  if (deltas.length === 0) return;
+/**
+ * Applies deltas with the caller's client (inside its transaction). Returns the per-day unique
+ * keys it touched, for the caller to put in `known` once the transaction has committed.
+ */
+export async function applyPostgresRollups(client: pg.PoolClient, deltas: RollupDelta[], known: UniqueCache): Promise<string[]> {
+  if (deltas.length === 0) return [];
   const uniques = new Map<string, unknown[]>();
   for (const d of deltas) {
     const key = uniqueKey(d);
-    if (key && d.unique && !uniques.has(key)) uniques.set(key, [d.storeId, Math.floor(d.hour / DAY) * DAY, d.kind, d.name, d.api, d.unique.metric, d.unique.visitor]);
+    if (key && d.unique && !uniques.has(key) && !known.has(key)) uniques.set(key, [d.storeId, Math.floor(d.hour / DAY) * DAY, d.kind, d.name, d.api, d.unique.metric, d.unique.visitor]);
   }
   const fresh = new Set<string>();
   const sortedUniques = [...uniques.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, v]) => v);
   for (const part of chunk(sortedUniques)) {
     const { rows } = await client.query(INSERT_UNIQUES, toColumns(part, 7));
-    for (const r of rows) fresh.add(JSON.stringify([Number(r.store_id), Number(r.day), r.kind, r.name, r.api, r.metric, r.visitor]));
+    for (const r of rows) fresh.add(uniqueKeyOf(Number(r.store_id), Number(r.day), r.kind, r.name, r.api, r.metric, r.visitor));
   }
-  const merged = mergeDeltas(deltas, (key) => fresh.delete(key)).sort((a, b) => (rowKey(a.delta) < rowKey(b.delta) ? -1 : 1));
-  const values = merged.map(({ delta: d, metrics }) => [d.storeId, d.kind, d.hour, d.name, d.api, ...ROLLUP_METRICS.map((m) => metrics[m])]);
-  for (const part of chunk(values)) await client.query(UPSERT_ROWS, toColumns(part, 5 + ROLLUP_METRICS.length));
+  // Each grain consumes its own copy of the fresh set (a unique is new for its first delta only).
+  const hourly = new Set(fresh);
+  await upsert(client, 'rollups', mergeDeltas(deltas.filter((d) => HOURLY_KINDS.includes(d.kind)), (key) => hourly.delete(key)));
+  await upsert(client, 'rollups_daily', mergeDeltas(deltas.map((d) => ({ ...d, hour: dayOf(d.hour) })), (key) => fresh.delete(key)));
+  return [...uniques.keys()];
+}
+
+async function upsert(client: pg.PoolClient, table: string, merged: ReturnType<typeof mergeDeltas>): Promise<void> {
+  const sorted = merged.sort((a, b) => (rowKey(a.delta) < rowKey(b.delta) ? -1 : 1));
+  const rows = sorted.map(({ delta: d, values }) => [d.storeId, d.kind, d.hour, d.name, d.api, ...values]);
+  for (const part of chunk(rows)) await client.query(upsertRows(table), toColumns(part, 5 + ROLLUP_METRICS.length));
 }
 
 /** Deletes the per-day uniques of these visitors (privacy/forget); counts stay. */
@@ -44,30 +55,32 @@ export async function forgetPostgresRollupVisitors(client: pg.PoolClient, storeI
 }
 
 /** The AnalyticsStore port over a pg pool. */
-export function createPostgresAnalytics(pool: pg.Pool): AnalyticsStore {
+export function createPostgresAnalytics(pool: pg.Pool, known: UniqueCache): AnalyticsStore {
   return {
     async queryRollups(storeId, q) {
       const bucket = bucketExpression(q);
       const byName = groupsByName(q);
-      const params: unknown[] = [storeId, q.kind, Math.floor(q.from / 3600) * 3600, q.to];
+      const params: unknown[] = [storeId, q.kind, q.from, q.to];
       const where = ['store_id = $1', 'kind = $2', 'hour >= $3', 'hour < $4'];
       if (q.names) where.push(`name = ANY($${params.push(q.names)}::text[])`);
       if (q.api !== undefined) where.push(`api = $${params.push(q.api)}`);
-      const sql = `SELECT ${byName ? 'name' : "'' AS name"}, ${bucket} AS bucket, ${SUM_METRICS} FROM rollups WHERE ${where.join(' AND ')}
+      const sql = `SELECT ${byName ? 'name' : "'' AS name"}, ${bucket} AS bucket, ${SUM_METRICS} FROM ${tableOf(q)} WHERE ${where.join(' AND ')}
         ${groupClause(byName, bucket)}`;
       const { rows } = await pool.query(sql, params);
       return rows.map(toRollupRow);
     },
 
     async clearRollups(storeId) {
+      known.clear();
       await withTransaction(pool, async (client) => {
         await client.query('DELETE FROM rollups WHERE store_id = $1', [storeId]);
+        await client.query('DELETE FROM rollups_daily WHERE store_id = $1', [storeId]);
         await client.query('DELETE FROM rollup_uniques WHERE store_id = $1', [storeId]);
       });
     },
 
     async applyRollups(deltas) {
-      await withTransaction(pool, (client) => applyPostgresRollups(client, deltas));
+      known.addAll(await withTransaction(pool, (client) => applyPostgresRollups(client, deltas, known)));
     },
 
     async recentEvents(storeId, after, limit) {

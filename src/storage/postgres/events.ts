@@ -17,7 +17,7 @@ import {
   IMPRESSION_COLUMNS, IMPRESSION_WINDOW, impressionValues, SALE_COLUMNS, saleValues, scrubAttribution, storeKey, toColumns, toImpression, toSale,
   toStoredEvent, type EventRow, type ImpressionRow, type SaleRow,
 } from '../shared.js';
-import { applicableDeltas } from '../rollups-shared.js';
+import { applicableDeltas, type UniqueCache } from '../rollups-shared.js';
 import { applyPostgresRollups, forgetPostgresRollupVisitors } from './analytics.js';
 import { catalogWriter } from './catalog.js';
 import { forgetPostgresIdentity } from './identity.js';
@@ -56,7 +56,7 @@ const LATEST_SHOWING = `SELECT i.* FROM unnest($2::text[]) AS v(visitor) CROSS J
   ORDER BY i.time DESC, i.request_id DESC LIMIT 1`;
 
 /** The EventStore port over a pg pool; `schema` scopes the event-append lock. */
-export function createPostgresEvents(pool: pg.Pool, schema: string | null): EventStore {
+export function createPostgresEvents(pool: pg.Pool, schema: string | null, known: UniqueCache): EventStore {
   const lockId = schemaLockId(schema);
 
   async function insertEvents(client: pg.PoolClient, events: TrackedEvent[]): Promise<number[]> {
@@ -91,15 +91,18 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null): Even
 
   return {
     async commitBatch(batch) {
-      return withTransaction(pool, async (client) => {
+      let touched: string[] = [];
+      const result = await withTransaction(pool, async (client) => {
         await insertImpressions(client, batch.impressions);
         const newSales = await insertSales(client, batch.sales);
         const eventSeqs = await insertEvents(client, batch.events);
         // Rollups last (see analytics.ts on lock order); a repeated sale's deltas are dropped.
         const inserted = new Set(batch.sales.filter((_, i) => newSales[i]).map((s) => `${s.storeId}/${s.sale}`));
-        await applyPostgresRollups(client, applicableDeltas(batch.rollups ?? [], inserted));
+        touched = await applyPostgresRollups(client, applicableDeltas(batch.rollups ?? [], inserted), known);
         return { newSales, eventSeqs };
       });
+      known.addAll(touched); // committed: these visitors are counted for their day
+      return result;
     },
 
     async findImpression(storeId, requestId) {

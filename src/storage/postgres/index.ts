@@ -6,6 +6,7 @@ import { createPostgresEvents } from './events.js';
 import { createPostgresIdentity } from './identity.js';
 import { migratePostgres } from './migrations.js';
 import { createPool, parsePostgresUrl } from './pool.js';
+import { UniqueCache } from '../rollups-shared.js';
 import { createPostgresStores } from './stores.js';
 
 /** Opens a pool for a postgres:// URL (optional `?schema=name`), creates the schema and migrates it. */
@@ -18,14 +19,15 @@ export async function openPostgres(url: string): Promise<Storage> {
     await pool.end();
     throw err;
   }
+  const uniques = new UniqueCache();
   let closing: Promise<void> | null = null;
   return {
     dialect: 'postgres',
     stores: createPostgresStores(pool),
     catalog: createPostgresCatalog(pool, target.schema),
-    events: createPostgresEvents(pool, target.schema),
+    events: createPostgresEvents(pool, target.schema, uniques),
     identity: createPostgresIdentity(pool),
-    analytics: createPostgresAnalytics(pool),
+    analytics: createPostgresAnalytics(pool, uniques),
     async ping() {
       await pool.query('SELECT 1');
     },

@@ -169,6 +169,15 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rollup_uniques_visitor ON rollup_uniques (store_id, visitor);
     `,
   },
+  {
+    version: 4,
+    sql: `
+      -- The same counters per UTC day (every kind), so long ranges sum few rows. The time column
+      -- keeps the name hour (it holds the day's start) so one query shape reads both tables.
+      CREATE TABLE rollups_daily (LIKE rollups INCLUDING ALL);
+      DELETE FROM rollups WHERE kind NOT IN ('total', 'label', 'channel');
+    `,
+  },
 ];
 
 /**

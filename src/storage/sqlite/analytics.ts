@@ -2,32 +2,44 @@
  * Analytics on SQLite: rollup increments applied inside the caller's transaction (commitBatch or
  * a rebuild), and the grouped reads behind the analytics API. Reads touch rollups only.
  */
-import { ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
-import { bucketExpression, DAY, groupClause, groupsByName, mergeDeltas, METRIC_COLUMNS, SUM_METRICS, toRollupRow, uniqueKey } from '../rollups-shared.js';
+import { HOURLY_KINDS, ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
+import { bucketExpression, DAY, dayOf, groupClause, groupsByName, mergeDeltas, METRIC_COLUMNS, SUM_METRICS, tableOf, toRollupRow, uniqueKey, UniqueCache } from '../rollups-shared.js';
 import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
 import type { SqliteDb } from './db.js';
 
 const json = (text: unknown): unknown => (text === null ? null : JSON.parse(text as string));
 const INSERT_UNIQUE = 'INSERT OR IGNORE INTO rollup_uniques (store_id, day, kind, name, api, metric, visitor) VALUES (?, ?, ?, ?, ?, ?, ?)';
-const UPSERT_ROW = `INSERT INTO rollups (store_id, kind, hour, name, api, ${METRIC_COLUMNS})
+const upsertRow = (table: string) => `INSERT INTO ${table} (store_id, kind, hour, name, api, ${METRIC_COLUMNS})
   VALUES (?, ?, ?, ?, ?, ${ROLLUP_METRICS.map(() => '?').join(', ')})
   ON CONFLICT (store_id, kind, hour, name, api) DO UPDATE SET ${ROLLUP_METRICS.map((m) => `${m} = ${m} + excluded.${m}`).join(', ')}`;
 
-/** Applies deltas; must run inside a write transaction. */
-export function applySqliteRollups(db: SqliteDb, deltas: RollupDelta[]): void {
-  if (deltas.length === 0) return;
+/**
+ * Applies deltas; must run inside a write transaction. Returns the per-day unique keys it
+ * touched, for the caller to put in `known` once the transaction has committed.
+ */
+export function applySqliteRollups(db: SqliteDb, deltas: RollupDelta[], known: UniqueCache): string[] {
+  if (deltas.length === 0) return [];
   const insertUnique = db.stmt(INSERT_UNIQUE);
   const fresh = new Set<string>();
+  const touched: string[] = [];
   for (const d of deltas) {
     const key = uniqueKey(d);
-    if (!key || !d.unique) continue;
+    if (!key || !d.unique || known.has(key)) continue;
+    touched.push(key);
     if (insertUnique.run(d.storeId, Math.floor(d.hour / DAY) * DAY, d.kind, d.name, d.api, d.unique.metric, d.unique.visitor).changes === 1) fresh.add(key);
   }
-  const upsert = db.stmt(UPSERT_ROW);
-  // A unique is new for its first delta only (the others of the batch find it inserted).
-  for (const { delta: d, metrics } of mergeDeltas(deltas, (key) => fresh.delete(key))) {
-    upsert.run(d.storeId, d.kind, d.hour, d.name, d.api, ...ROLLUP_METRICS.map((m) => metrics[m]));
+  // A unique is new for its first delta only (the others of the batch find it inserted); each
+  // grain consumes its own copy of the fresh set.
+  const hourly = new Set(fresh);
+  const upsertHour = db.stmt(upsertRow('rollups'));
+  for (const { delta: d, values } of mergeDeltas(deltas.filter((d) => HOURLY_KINDS.includes(d.kind)), (key) => hourly.delete(key))) {
+    upsertHour.run(d.storeId, d.kind, d.hour, d.name, d.api, ...values);
   }
+  const upsertDay = db.stmt(upsertRow('rollups_daily'));
+  for (const { delta: d, values } of mergeDeltas(deltas.map((d) => ({ ...d, hour: dayOf(d.hour) })), (key) => fresh.delete(key))) {
+    upsertDay.run(d.storeId, d.kind, d.hour, d.name, d.api, ...values);
+  }
+  return touched;
 }
 
 /** Deletes the per-day uniques of these visitors (privacy/forget); counts stay. */
@@ -36,7 +48,7 @@ export function forgetSqliteRollupVisitors(db: SqliteDb, storeId: number, visito
 }
 
 /** The AnalyticsStore port over one SQLite connection. */
-export function createSqliteAnalytics(db: SqliteDb): AnalyticsStore {
+export function createSqliteAnalytics(db: SqliteDb, known: UniqueCache): AnalyticsStore {
   return {
     async queryRollups(storeId, q) {
       const bucket = bucketExpression(q);
@@ -46,23 +58,25 @@ export function createSqliteAnalytics(db: SqliteDb): AnalyticsStore {
         ...(q.names ? ['name IN (SELECT value FROM json_each(?))'] : []),
         ...(q.api !== undefined ? ['api = ?'] : []),
       ].join(' AND ');
-      const params: unknown[] = [storeId, q.kind, Math.floor(q.from / 3600) * 3600, q.to];
+      const params: unknown[] = [storeId, q.kind, q.from, q.to];
       if (q.names) params.push(JSON.stringify(q.names));
       if (q.api !== undefined) params.push(q.api);
-      const sql = `SELECT ${byName ? 'name' : "'' AS name"}, ${bucket} AS bucket, ${SUM_METRICS} FROM rollups WHERE ${where}
+      const sql = `SELECT ${byName ? 'name' : "'' AS name"}, ${bucket} AS bucket, ${SUM_METRICS} FROM ${tableOf(q)} WHERE ${where}
         ${groupClause(byName, bucket)}`;
       return (db.stmt(sql).all(...params) as Array<Record<string, unknown>>).map(toRollupRow);
     },
 
     async clearRollups(storeId) {
+      known.clear();
       db.write(() => {
         db.stmt('DELETE FROM rollups WHERE store_id = ?').run(storeId);
+        db.stmt('DELETE FROM rollups_daily WHERE store_id = ?').run(storeId);
         db.stmt('DELETE FROM rollup_uniques WHERE store_id = ?').run(storeId);
       });
     },
 
     async applyRollups(deltas) {
-      db.write(() => applySqliteRollups(db, deltas));
+      known.addAll(db.write(() => applySqliteRollups(db, deltas, known)));
     },
 
     async recentEvents(storeId, after, limit) {

@@ -10,7 +10,7 @@ import {
   IMPRESSION_WINDOW, impressionShows, impressionValues, newestFirst, SALE_COLUMNS, saleValues, scrubAttribution, scrubOrderDoc,
   toImpression, toSale, toStoredEvent, type EventRow, type ImpressionRow, type SaleRow,
 } from '../shared.js';
-import { applicableDeltas } from '../rollups-shared.js';
+import { applicableDeltas, type UniqueCache } from '../rollups-shared.js';
 import { applySqliteRollups, forgetSqliteRollupVisitors } from './analytics.js';
 import type { SqliteDb } from './db.js';
 import { forgetSqliteIdentity } from './identity.js';
@@ -33,10 +33,11 @@ const personSalesBy = (column: string, list: string) => `SELECT rowid FROM sales
 const PERSON_SALES = `rowid IN (${personSalesBy('visitor', 'visitors')} UNION ALL ${personSalesBy('email', 'emails')} UNION ALL ${personSalesBy('customer', 'customers')})`;
 
 /** The EventStore port over one SQLite connection. */
-export function createSqliteEvents(db: SqliteDb): EventStore {
+export function createSqliteEvents(db: SqliteDb, known: UniqueCache): EventStore {
   return {
     async commitBatch(batch) {
-      return db.write(() => {
+      let touched: string[] = [];
+      const result = db.write(() => {
         const insertEvent = db.stmt(INSERT_EVENT);
         const eventSeqs = batch.events.map((event) => Number(insertEvent.run(...eventValues(event, Number)).lastInsertRowid));
         // DO NOTHING keeps the first impression of a request_id, within the batch and across batches.
@@ -47,9 +48,11 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
         const newSales = batch.sales.map((sale) => insertSale.run(...saleValues(sale)).changes === 1);
         // Rollups commit with what they count; a repeated sale's deltas are dropped here.
         const inserted = new Set(batch.sales.filter((_, i) => newSales[i]).map((s) => `${s.storeId}/${s.sale}`));
-        applySqliteRollups(db, applicableDeltas(batch.rollups ?? [], inserted));
+        touched = applySqliteRollups(db, applicableDeltas(batch.rollups ?? [], inserted), known);
         return { newSales, eventSeqs };
       });
+      known.addAll(touched); // committed: these visitors are counted for their day
+      return result;
     },
 
     async findImpression(storeId, requestId) {

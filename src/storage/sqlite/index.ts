@@ -6,6 +6,7 @@ import type { Storage } from '../ports.js';
 import { createSqliteAnalytics } from './analytics.js';
 import { createSqliteCatalog } from './catalog.js';
 import { SqliteDb } from './db.js';
+import { UniqueCache } from '../rollups-shared.js';
 import { createSqliteEvents } from './events.js';
 import { createSqliteIdentity } from './identity.js';
 import { migrateSqlite } from './migrations.js';
@@ -28,13 +29,14 @@ export async function openSqlite(path: string): Promise<Storage> {
     throw err;
   }
   const db = new SqliteDb(raw);
+  const uniques = new UniqueCache();
   return {
     dialect: 'sqlite',
     stores: createSqliteStores(db),
     catalog: createSqliteCatalog(db),
-    events: createSqliteEvents(db),
+    events: createSqliteEvents(db, uniques),
     identity: createSqliteIdentity(db),
-    analytics: createSqliteAnalytics(db),
+    analytics: createSqliteAnalytics(db, uniques),
     async ping() {
       db.stmt('SELECT 1').get();
     },

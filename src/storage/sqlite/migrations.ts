@@ -162,6 +162,28 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rollup_uniques_visitor ON rollup_uniques (store_id, visitor);
     `,
   },
+  {
+    version: 4,
+    sql: `
+      -- The same counters per UTC day (every kind), so long ranges sum few rows. The time column
+      -- keeps the name hour (it holds the day's start) so one query shape reads both tables.
+      CREATE TABLE rollups_daily (
+        store_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        api TEXT NOT NULL,
+        impressions REAL NOT NULL DEFAULT 0, products_shown REAL NOT NULL DEFAULT 0, clicks REAL NOT NULL DEFAULT 0,
+        position_sum REAL NOT NULL DEFAULT 0, position_n REAL NOT NULL DEFAULT 0, visitors REAL NOT NULL DEFAULT 0,
+        clickers REAL NOT NULL DEFAULT 0, orders REAL NOT NULL DEFAULT 0, units REAL NOT NULL DEFAULT 0, revenue REAL NOT NULL DEFAULT 0,
+        attributed_orders REAL NOT NULL DEFAULT 0, attributed_units REAL NOT NULL DEFAULT 0, attributed_revenue REAL NOT NULL DEFAULT 0,
+        clicker_orders REAL NOT NULL DEFAULT 0, zero_results REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (store_id, kind, hour, name, api)
+      ) WITHOUT ROWID;
+      -- Hourly rows are now kept for total, label and channel only.
+      DELETE FROM rollups WHERE kind NOT IN ('total', 'label', 'channel');
+    `,
+  },
 ];
 
 /** Applies pending migrations, each in its own IMMEDIATE transaction; safe when several processes open at once. */
