@@ -5,8 +5,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { benchAnalytics } from './analytics.js';
 import { benchHttpRatio, benchProductAdd, type Section } from './foundation.js';
 import { ROOT } from './lib/processes.js';
+import { benchVisitorComplementary } from './recommendations.js';
+import { benchLogClick } from './tracking.js';
 
 export interface BenchOptions {
   suites: string[];
@@ -22,6 +25,9 @@ export const SUITES: Record<string, Suite> = {
     await benchHttpRatio(o.quick ? 2 : 5, o.quick ? 3 : 8, 50),
     await benchProductAdd(o.pgUrl, o.quick ? 1 : 3),
   ],
+  analytics: async (o) => [await benchAnalytics(o.quick ? 200_000 : 5_000_000, o.quick ? 50 : 300)],
+  tracking: async (o) => [await benchLogClick(o.pgUrl, o.quick ? 2 : 5, o.quick ? 3 : 8)],
+  recommendations: async (o) => [await benchVisitorComplementary({ products: 20_000, visitors: o.quick ? 10_000 : 100_000, eventsPerVisitor: 5 }, o.quick ? 1 : 3, o.quick ? 3 : 8, 50)],
 };
 
 /** Runs the chosen suites, prints their markdown, and (with write) stores it in docs/BENCHMARKS.md. */

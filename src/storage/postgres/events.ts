@@ -55,8 +55,12 @@ const LATEST_SHOWING = `SELECT i.* FROM unnest($2::text[]) AS v(visitor) CROSS J
   WHERE i.results ? $4 AND ($5::text IS NULL OR i.api = $5) AND i.labels @> $6::jsonb
   ORDER BY i.time DESC, i.request_id DESC LIMIT 1`;
 
-/** The EventStore port over a pg pool; `schema` scopes the event-append lock. */
-export function createPostgresEvents(pool: pg.Pool, schema: string | null, known: UniqueCache): EventStore {
+/**
+ * The EventStore port over a pg pool; `schema` scopes the event-append lock. Group commits use
+ * `writer`, a pool of their own, so a commit never queues behind the reads of the requests it
+ * is about to answer (one commit runs at a time per instance anyway).
+ */
+export function createPostgresEvents(pool: pg.Pool, schema: string | null, known: UniqueCache, writer: pg.Pool = pool): EventStore {
   const lockId = schemaLockId(schema);
 
   async function insertEvents(client: pg.PoolClient, events: TrackedEvent[]): Promise<number[]> {
@@ -92,7 +96,7 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null, known
   return {
     async commitBatch(batch) {
       let touched: string[] = [];
-      const result = await withTransaction(pool, async (client) => {
+      const result = await withTransaction(writer, async (client) => {
         await insertImpressions(client, batch.impressions);
         const newSales = await insertSales(client, batch.sales);
         const eventSeqs = await insertEvents(client, batch.events);

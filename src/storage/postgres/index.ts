@@ -20,18 +20,19 @@ export async function openPostgres(url: string): Promise<Storage> {
     throw err;
   }
   const uniques = new UniqueCache();
+  const writer = createPool(target, 2);
   let closing: Promise<void> | null = null;
   return {
     dialect: 'postgres',
     stores: createPostgresStores(pool),
     catalog: createPostgresCatalog(pool, target.schema),
-    events: createPostgresEvents(pool, target.schema, uniques),
+    events: createPostgresEvents(pool, target.schema, uniques, writer),
     identity: createPostgresIdentity(pool),
     analytics: createPostgresAnalytics(pool, uniques),
     async ping() {
       await pool.query('SELECT 1');
     },
     // pool.end() throws when called twice; closing is idempotent as with SQLite.
-    close: () => (closing ??= pool.end()),
+    close: () => (closing ??= Promise.all([pool.end(), writer.end()]).then(() => undefined)),
   };
 }

@@ -31,8 +31,8 @@ export function parsePostgresUrl(url: string): PostgresTarget {
 }
 
 /** A pool for the target; idle-connection errors are absorbed (the next query reports its own). */
-export function createPool(target: PostgresTarget): pg.Pool {
-  const pool = new pg.Pool({ connectionString: target.connectionString });
+export function createPool(target: PostgresTarget, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString: target.connectionString, max });
   // Without a listener an idle client dropped by the server would crash the process.
   pool.on('error', () => {});
   return pool;

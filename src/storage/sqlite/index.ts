@@ -13,14 +13,16 @@ import { migrateSqlite } from './migrations.js';
 import { createSqliteStores } from './stores.js';
 
 /** Opens (creating if needed) the SQLite database at path, or ':memory:', and migrates it. */
-export async function openSqlite(path: string): Promise<Storage> {
+export async function openSqlite(path: string, options: { synchronous?: 'full' | 'normal' } = {}): Promise<Storage> {
   const inMemory = path === ':memory:' || path === '';
   if (!inMemory) mkdirSync(dirname(path), { recursive: true });
   const raw = new Database(path);
   try {
     raw.pragma('journal_mode = WAL');
-    // FULL: a commit the HTTP answer waited for must survive power loss, not only a crash.
-    raw.pragma('synchronous = FULL');
+    // FULL (default): a commit the HTTP answer waited for survives power loss, not only a
+    // process crash. NORMAL (in WAL mode) survives a process crash or kill -9 but may lose the
+    // newest commits on power loss or an OS crash, in exchange for no fsync per commit.
+    raw.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     raw.pragma('busy_timeout = 5000');
     raw.pragma('foreign_keys = ON');
     migrateSqlite(raw);

@@ -1,0 +1,129 @@
+/**
+ * Recommendations benchmark (issue 4): `visitor/complementary` at limit=20 on a 20,000-product
+ * catalog with 100,000 visitors of history. The catalog and the click history are written with
+ * the storage ports before the server starts, so the server rebuilds its models at start-up as it
+ * would after a restart; then autocannon measures latency (few connections) and throughput (many,
+ * alternating rounds against a bare node:http JSON endpoint in the same run).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStore } from '../src/stores/keys.js';
+import { openStorage } from '../src/storage/open.js';
+import type { TrackedEvent } from '../src/storage/ports.js';
+import { makeBenchProduct, type Section } from './foundation.js';
+import { fmt, median, runLoad } from './lib/load.js';
+import { spawnBare, spawnWithPort, type Child } from './lib/processes.js';
+
+export interface RecommendationBenchSize {
+  products: number;
+  visitors: number;
+  eventsPerVisitor: number;
+}
+
+/** A deterministic pseudo-random generator (benchmarks must be repeatable). */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/**
+ * Synthetic browsing: each visitor starts at a popular-ish product (skewed) and walks to nearby
+ * products (same generated category neighbourhood) or jumps to another popular one, one minute
+ * apart, so transitions and neighbourhoods look like a shop's, not like uniform noise.
+ */
+export function* syntheticHistory(storeId: number, size: RecommendationBenchSize, start: number): Generator<TrackedEvent> {
+  const rnd = lcg(42);
+  const popular = () => Math.floor(size.products * rnd() ** 3);
+  for (let v = 0; v < size.visitors; v++) {
+    let item = popular();
+    const t0 = start + v * 5;
+    for (let e = 0; e < size.eventsPerVisitor; e++) {
+      yield { storeId, type: e % 4 === 3 ? 'click' : 'product', time: t0 + e * 60, visitor: `v${v}`, product: String(item) };
+      item = rnd() < 0.7 ? Math.abs(item + Math.floor((rnd() - 0.5) * 20)) % size.products : popular();
+    }
+  }
+}
+
+/** Writes the store, the catalog and the history straight into the database at url. */
+async function seed(url: string, size: RecommendationBenchSize): Promise<{ publicKey: string }> {
+  const storage = await openStorage(url);
+  try {
+    const { store, publicKey } = await createStore(storage, { name: 'bench' });
+    for (let i = 0; i < size.products; i += 1000) {
+      const docs = Array.from({ length: Math.min(1000, size.products - i) }, (_, j) => makeBenchProduct(i + j));
+      await storage.catalog.upsertDocs(store.id, 'products', docs.map((d) => ({ key: String(d.id), doc: d })));
+    }
+    let batch: TrackedEvent[] = [];
+    for (const e of syntheticHistory(store.id, size, 1_750_000_000)) {
+      batch.push(e);
+      if (batch.length === 20_000) {
+        await storage.events.commitBatch({ events: batch, impressions: [], sales: [] });
+        batch = [];
+      }
+    }
+    if (batch.length) await storage.events.commitBatch({ events: batch, impressions: [], sales: [] });
+    return { publicKey };
+  } finally {
+    await storage.close();
+  }
+}
+
+/** Latency at low concurrency, then throughput vs bare node:http in alternating rounds. */
+export async function benchVisitorComplementary(size: RecommendationBenchSize, rounds: number, seconds: number, connections: number): Promise<Section> {
+  const dir = mkdtempSync(join(tmpdir(), 'relevo-bench-'));
+  const url = `sqlite:${join(dir, 'bench.db')}`;
+  const seeded = Date.now();
+  const { publicKey } = await seed(url, size);
+  const seedSeconds = (Date.now() - seeded) / 1000;
+  const started = Date.now();
+  const relevo: Child = await spawnWithPort('bin/relevo.js', ['serve', '--port', '0', '--db', url], { RELEVO_LOG_LEVEL: 'info', HOST: '127.0.0.1', RELEVO_DEMO: '0', ...(process.env.BENCH_FLUSH ? { RELEVO_FLUSH_INTERVAL_MS: process.env.BENCH_FLUSH } : {}) }, 600_000);
+  const startSeconds = (Date.now() - started) / 1000;
+  const bare: Child = await spawnBare('json');
+  try {
+    const rnd = lcg(7);
+    const bodies = Array.from({ length: 5000 }, () => JSON.stringify({ key: publicKey, visitor: `v${Math.floor(rnd() * size.visitors)}`, limit: 20 }));
+    const relevoUrl = `http://127.0.0.1:${relevo.port}/v2/recommendations/visitor/complementary`;
+    const bareUrl = `http://127.0.0.1:${bare.port}/v2/recommendations/visitor/complementary`;
+    const probe = await fetch(relevoUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[0] });
+    const answer = (await probe.json()) as { result?: unknown[] };
+    if (probe.status !== 200 || answer.result?.length !== 20) throw new Error(`visitor/complementary answered ${probe.status}: ${JSON.stringify(answer).slice(0, 300)}`);
+    await runLoad({ url: relevoUrl, method: 'POST', bodies, connections, seconds: 3 }); // warm-up (JIT)
+    await runLoad({ url: bareUrl, method: 'POST', bodies, connections, seconds: 2 });
+    const lat = [];
+    for (let r = 0; r < rounds; r++) lat.push(await runLoad({ url: relevoUrl, method: 'POST', bodies, connections: 4, seconds }));
+    const ours: number[] = [];
+    const base: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      base.push((await runLoad({ url: bareUrl, method: 'POST', bodies, connections, seconds })).rps);
+      const o = await runLoad({ url: relevoUrl, method: 'POST', bodies, connections, seconds });
+      if (o.non2xx > 0 || o.errors > 0) throw new Error(`relevo answered ${o.non2xx} non-2xx, ${o.errors} errors`);
+      ours.push(o.rps);
+    }
+    return section(size, { seedSeconds, startSeconds, lat, ours, base, rounds, seconds, connections });
+  } finally {
+    await relevo.stop();
+    await bare.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function section(size: RecommendationBenchSize, m: { seedSeconds: number; startSeconds: number; lat: Array<{ p50: number; p99: number; rps: number }>; ours: number[]; base: number[]; rounds: number; seconds: number; connections: number }): Section {
+  const p99 = median(m.lat.map((l) => l.p99));
+  const ratios = m.ours.map((o, i) => o / m.base[i]);
+  const ratio = median(ratios);
+  return {
+    title: 'visitor/complementary: latency and throughput',
+    markdown: [
+      `${fmt(size.products)} generated products, ${fmt(size.visitors)} visitors × ${size.eventsPerVisitor} views/clicks (${fmt(size.visitors * size.eventsPerVisitor)} events) written to SQLite before start-up (${m.seedSeconds.toFixed(1)} s); the server rebuilt its models and listened after ${m.startSeconds.toFixed(1)} s. Requests: \`POST /v2/recommendations/visitor/complementary\` \`{visitor: <random of the 100k>, limit: 20}\` (impression recorded for each). Latency: 4 keep-alive connections, ${m.rounds} rounds of ${m.seconds} s. Throughput: ${m.connections} connections, ${m.rounds} alternating rounds against a bare \`node:http\` JSON endpoint, after a warm-up. Autocannon runs in the bench process, each server in its own process.`,
+      '',
+      '| measure | result | target | per round |',
+      '| --- | ---: | ---: | --- |',
+      `| p50 latency (4 connections) | ${median(m.lat.map((l) => l.p50)).toFixed(1)} ms | | ${m.lat.map((l) => l.p50.toFixed(1)).join(', ')} |`,
+      `| p99 latency (4 connections) | **${p99.toFixed(1)} ms** ${p99 <= 5 ? '✓' : '✗'} | ≤ 5 ms | ${m.lat.map((l) => l.p99.toFixed(1)).join(', ')} |`,
+      `| bare node:http req/s (${m.connections} conn.) | ${fmt(median(m.base))} | | ${m.base.map((x) => fmt(x)).join(', ')} |`,
+      `| Relevo req/s (${m.connections} conn.) | ${fmt(median(m.ours))} | | ${m.ours.map((x) => fmt(x)).join(', ')} |`,
+      `| ratio | **${ratio.toFixed(2)}** ${ratio >= 0.5 ? '✓' : '✗'} | ≥ 0.5 | ${ratios.map((x) => x.toFixed(2)).join(', ')} |`,
+    ].join('\n'),
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * Tracking benchmark (issue 3): `log/click` throughput and p99 latency with 50 keep-alive
+ * connections, as a ratio to a bare node:http server that parses the same JSON and answers ok
+ * without storing it, in alternating rounds of the same run. Every Relevo answer waits for the
+ * group commit holding its click, so this measures durable ingest. After the rounds the server
+ * is stopped and the stored clicks are counted: at least every 2xx answer must be there.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import type { Section } from './foundation.js';
+import { fmt, median } from './lib/load.js';
+import { spawnBare, spawnRelevo, type Child } from './lib/processes.js';
+import { createBenchStore } from './lib/stores.js';
+import { openStorage } from '../src/storage/open.js';
+
+const CONNECTIONS = 50;
+/** Distinct click bodies cycled through: each request is a different visitor and product. */
+const BODY_COUNT = 20_000;
+
+interface Round {
+  rps: number;
+  p99: number;
+  /** Server CPU time (user + system) per answered request, µs; null where /proc is missing. */
+  cpuUs: number | null;
+  ok: number;
+  non2xx: number;
+  errors: number;
+}
+
+interface BackendResult {
+  label: string;
+  bare: Round[];
+  relevo: Round[];
+  /** 2xx answers of every Relevo load, warm-up included. */
+  acknowledged: number;
+  stored: number;
+}
+
+/** log/click vs bare parse-ok node:http on SQLite, then PostgreSQL when pgUrl answers. */
+export async function benchLogClick(pgUrl: string | null, rounds: number, seconds: number): Promise<Section> {
+  const results: BackendResult[] = [];
+  // The machine is shared: the load at the start says how much to trust the absolute numbers.
+  const notes: string[] = [`1-minute load average at the start: ${loadavg()[0].toFixed(1)}.`];
+  const bare = await spawnBare('parse-ok');
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'relevo-bench-'));
+    try {
+      results.push(await measure('SQLite (WAL, synchronous=FULL)', `sqlite:${join(dir, 'bench.db')}`, bare, rounds, seconds));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    if (pgUrl && (await pgAnswers(pgUrl))) {
+      const url = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}schema=bench_trk_${process.pid}`;
+      results.push(await measure('PostgreSQL', url, bare, rounds, seconds));
+    } else {
+      notes.push(`PostgreSQL not measured: no server at ${pgUrl ? pgUrl.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@') : '(none given)'}.`);
+    }
+  } finally {
+    await bare.stop();
+  }
+  return { title: 'log/click against bare node:http (parse JSON, answer ok)', markdown: render(results, notes, rounds, seconds) };
+}
+
+async function measure(label: string, url: string, bare: Child, rounds: number, seconds: number): Promise<BackendResult> {
+  const store = await createBenchStore(url);
+  const relevo = await spawnRelevo(url, { RELEVO_DEMO: '0' });
+  const bodies = Array.from({ length: BODY_COUNT }, (_, i) => JSON.stringify({ key: store.publicKey, visitor: `bv${i}`, product: `p${(i * 7919) % BODY_COUNT}` }));
+  const result: BackendResult = { label, bare: [], relevo: [], acknowledged: 0, stored: 0 };
+  let stopped = false;
+  try {
+    const bareUrl = `http://127.0.0.1:${bare.port}/v2/log/click`;
+    const relevoUrl = `http://127.0.0.1:${relevo.port}/v2/log/click`;
+    await loadClicks(bareUrl, bare, bodies, 2); // warm-up (JIT, SQLite page cache)
+    result.acknowledged += (await loadClicks(relevoUrl, relevo, bodies, 2)).ok;
+    for (let r = 0; r < rounds; r++) {
+      result.bare.push(await loadClicks(bareUrl, bare, bodies, seconds));
+      const o = await loadClicks(relevoUrl, relevo, bodies, seconds);
+      result.relevo.push(o);
+      result.acknowledged += o.ok;
+      if (o.non2xx > 0 || o.errors > 0) throw new Error(`${label}: Relevo answered ${o.non2xx} non-2xx, ${o.errors} errors`);
+    }
+    await relevo.stop(); // graceful: flushes the write buffer
+    stopped = true;
+    result.stored = await countStoredClicks(url);
+    if (result.stored < result.acknowledged) throw new Error(`${label}: ${result.acknowledged} clicks acknowledged but only ${result.stored} stored`);
+    return result;
+  } finally {
+    if (!stopped) await relevo.stop();
+    await store.drop();
+  }
+}
+
+/** One autocannon load of POST log/click bodies (as runLoad, plus the 2xx count the check needs). */
+async function loadClicks(url: string, server: Child, bodies: string[], seconds: number): Promise<Round> {
+  let i = 0;
+  const cpuBefore = cpuMicros(server);
+  const r = await autocannon({
+    url, method: 'POST', connections: CONNECTIONS, duration: seconds,
+    headers: { 'content-type': 'application/json' },
+    requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
+  });
+  const cpuAfter = cpuMicros(server);
+  const cpuUs = cpuBefore === null || cpuAfter === null || r['2xx'] === 0 ? null : (cpuAfter - cpuBefore) / r['2xx'];
+  return { rps: r.requests.average, p99: r.latency.p99, cpuUs, ok: r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts };
+}
+
+/** User + system CPU time of a child process so far, µs (Linux /proc; null elsewhere). */
+function cpuMicros(server: Child): number | null {
+  try {
+    const fields = readFileSync(`/proc/${server.proc.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000; // utime, stime in clock ticks of 10 ms
+  } catch {
+    return null;
+  }
+}
+
+/** Clicks in the database (the bench store is the only one there). */
+async function countStoredClicks(url: string): Promise<number> {
+  const storage = await openStorage(url);
+  try {
+    let after = 0;
+    let count = 0;
+    for (;;) {
+      const page = await storage.events.eventsSince(after, 10_000);
+      if (page.length === 0) return count;
+      count += page.filter((e) => e.type === 'click').length;
+      after = page[page.length - 1].seq;
+    }
+  } finally {
+    await storage.close();
+  }
+}
+
+async function pgAnswers(url: string): Promise<boolean> {
+  const pg = await import('pg');
+  const client = new pg.default.Client({ connectionString: url.replace(/[?&]schema=[A-Za-z0-9_]+/, ''), connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function render(results: BackendResult[], notes: string[], rounds: number, seconds: number): string {
+  const list = (xs: number[], digits = 0) => xs.map((x) => fmt(x, digits)).join(', ');
+  const cpu = (rs: Round[]) => (rs.every((x) => x.cpuUs !== null) ? fmt(median(rs.map((x) => x.cpuUs!))) : 'n/a');
+  const rows = results.map((b) => {
+    const ratios = b.relevo.map((o, i) => o.rps / b.bare[i].rps);
+    const p99 = median(b.relevo.map((o) => o.p99));
+    return `| ${b.label} | ${fmt(median(b.bare.map((x) => x.rps)))} | ${fmt(median(b.relevo.map((x) => x.rps)))} | **${fmt(median(ratios), 2)}** ${median(ratios) >= 0.6 ? '✓' : '✗'} (${list(ratios, 2)}) | ${fmt(p99, 1)} ${p99 <= 10 ? '✓' : '✗'} (${list(b.relevo.map((o) => o.p99))}) | ${fmt(median(b.bare.map((x) => x.p99)), 1)} | ${cpu(b.relevo)} / ${cpu(b.bare)} | ${fmt(b.acknowledged)} / ${fmt(b.stored)} |`;
+  });
+  return [
+    `\`POST /v2/log/click\` with \`{key, visitor, product}\` bodies (${fmt(BODY_COUNT)} distinct visitors and products, cycled), ${CONNECTIONS} keep-alive connections, ${rounds} alternating rounds of ${seconds} s after a 2 s warm-up each. The baseline is a bare \`node:http\` server that reads and parses the same JSON body and answers \`{"status":"ok"}\` without storing it. Relevo answers each click only after the group commit that holds it (SQLite: WAL, \`synchronous=FULL\`). Non-2xx answers: 0 (the run fails otherwise). Medians over rounds; per-round values in brackets. Server CPU per request is the server process's user + system time over a round divided by its 2xx answers: unlike req/s, it hardly depends on what else runs on the machine (it leaves out time blocked in fsync).`,
+    '',
+    '| store | bare req/s | Relevo req/s | ratio (target ≥ 0.6) | Relevo p99 ms (target ≤ 10) | bare p99 ms | server CPU µs/request, Relevo / bare | 2xx answers / clicks stored |',
+    '| --- | ---: | ---: | --- | --- | ---: | ---: | ---: |',
+    ...rows,
+    ...(notes.length > 0 ? ['', ...notes] : []),
+  ].join('\n');
+}

@@ -1,0 +1,263 @@
+/**
+ * The per-store session model behind visitor/* and customer/*: each visitor's recent items
+ * (bounded, least-recently-active visitors evicted), directed transition weights between items
+ * seen close together (sequential rules), an item → recent visitors index (V-SKNN neighbours)
+ * and co-purchase counts. Updated incrementally on every committed event, so the visitor's next
+ * request sees their click. State grows with catalog and active visitors, not with all events.
+ */
+import type { PersonKeys, StoredEvent } from '../storage/ports.js';
+import type { ModelComponent, OrderSignal } from './models.js';
+import { DEFAULT_PARAMS, rankNext, topK, blendNormalised, type NeighbourTrack, type ScoringParams } from './session-scoring.js';
+import { WeightGraph } from './weight-graph.js';
+
+/** Memory bounds and windows. */
+export interface SessionLimits {
+  /** Events kept per visitor. */
+  eventsPerVisitor: number;
+  /** Visitors kept; the least recently active is dropped beyond this. */
+  maxVisitors: number;
+  /** Recent visitors indexed per item (neighbour candidates). */
+  visitorsPerItem: number;
+  /** Successors kept per item in the transition graphs. */
+  edgesPerItem: number;
+  /** A pair a→b counts when b follows a within this many events… */
+  ruleWindow: number;
+  /** …and within this many seconds (a new session does not continue the old one). */
+  sessionGapSeconds: number;
+  /** Neighbour candidates scored per request (the most recently active first). */
+  sample: number;
+}
+
+export const DEFAULT_LIMITS: SessionLimits = {
+  eventsPerVisitor: 50, maxVisitors: 200_000, visitorsPerItem: 300, edgesPerItem: 60,
+  ruleWindow: 3, sessionGapSeconds: 3600, sample: 250,
+};
+
+/** One visitor's recent items, oldest first (parallel arrays). */
+interface Track extends NeighbourTrack {
+  items: number[];
+  times: number[];
+  /** Arrival counter of the latest event: "most recently active" without trusting client times. */
+  touched: number;
+  alive: boolean;
+}
+
+export interface Scored {
+  key: string;
+  score: number;
+}
+
+export class SessionModel implements ModelComponent {
+  private readonly index = new Map<string, number>();
+  private readonly keys: string[] = [];
+  private readonly tracks = new Map<string, Track>();
+  private readonly byItem: Track[][] = [];
+  /** Sequential rules a → b (weight 1/distance) and the reverse graph, for co-view neighbours. */
+  readonly next: WeightGraph;
+  readonly prev: WeightGraph;
+  /** Products bought in the same order (symmetric). */
+  readonly bought: WeightGraph;
+  private clock = 0;
+  private epoch: number | undefined;
+  /** Interactions per item and in all (the neighbourhood's idf weighting). */
+  private readonly counts: number[] = [];
+  private total = 0;
+
+  constructor(
+    readonly limits: SessionLimits = DEFAULT_LIMITS,
+    readonly params: ScoringParams = DEFAULT_PARAMS,
+  ) {
+    this.next = new WeightGraph(limits.edgesPerItem);
+    this.prev = new WeightGraph(limits.edgesPerItem);
+    this.bought = new WeightGraph(limits.edgesPerItem);
+  }
+
+  /** Views, clicks and cart additions are interactions; other events are ignored. */
+  applyEvent(e: StoredEvent): void {
+    if (!e.visitor || !e.product) return;
+    if (e.type === 'product' || e.type === 'click') this.add(e.visitor, e.product, e.time);
+    else if (e.type === 'cart' && e.data?.op !== 'remove') this.add(e.visitor, e.product, e.time);
+  }
+
+  /** A sale: its products join the buyer's history and the co-purchase counts. */
+  applyOrder(o: OrderSignal): void {
+    const items = [...new Set(o.products)].map((k) => this.intern(k));
+    for (const a of items) for (const b of items) if (a !== b) this.bought.add(a, b, 1);
+    if (o.visitor) for (const k of new Set(o.products)) this.add(o.visitor, k, o.time);
+  }
+
+  /**
+   * privacy/forget: drops the visitors' tracks and subtracts what their retained events added to
+   * the transition graphs and the neighbour index. "Feasible": contributions of events already
+   * rotated out of a track (older than its last 50), or pruned from a graph row, are anonymous
+   * aggregates that can no longer be told apart and stay; so do co-purchase counts, whose
+   * orders are anonymised (not deleted) by privacy/forget.
+   */
+  forget(keys: PersonKeys): void {
+    for (const v of keys.visitors) {
+      const t = this.tracks.get(v);
+      if (!t) continue;
+      for (let j = 0; j < t.items.length; j++) this.pairs(t, j, (a, b, w) => { this.next.add(a, b, -w); this.prev.add(b, a, -w); });
+      for (const it of new Set(t.items)) this.byItem[it] = this.byItem[it].filter((x) => x !== t);
+      this.drop(v, t);
+    }
+  }
+
+  /** Records one interaction of a visitor. */
+  add(visitor: string, key: string, time: number): void {
+    const item = this.intern(key);
+    let t = this.tracks.get(visitor);
+    if (t) this.tracks.delete(visitor); // re-insert: Map order is least-recently-active first
+    else t = { items: [], times: [], touched: 0, alive: true };
+    this.tracks.set(visitor, t);
+    t.touched = ++this.clock;
+    this.counts[item]++;
+    this.total++;
+    t.items.push(item);
+    t.times.push(time);
+    const boost = this.recencyBoost(time);
+    this.pairs(t, t.items.length - 1, (a, b, w) => { this.next.add(a, b, w * boost); this.prev.add(b, a, w * boost); });
+    if (t.items.length > this.limits.eventsPerVisitor) {
+      t.items.shift();
+      t.times.shift();
+    }
+    const list = this.byItem[item];
+    if (list[list.length - 1] !== t) list.push(t);
+    if (list.length > this.limits.visitorsPerItem * 1.5) this.byItem[item] = list.filter((x) => x.alive).slice(-this.limits.visitorsPerItem);
+    while (this.tracks.size > this.limits.maxVisitors) {
+      const [oldest, ot] = this.tracks.entries().next().value as [string, Track];
+      this.drop(oldest, ot);
+    }
+  }
+
+  /** Ranked next items for a person (the union of these visitors' recent events). */
+  recommend(visitors: string[], opts: { limit: number; includeSeen: boolean; now?: number; exclude?: Set<string> }): Scored[] {
+    const own = this.ownTracks(visitors);
+    const session = mergeByTime(own).map((e) => e.item);
+    if (session.length === 0) return [];
+    const excluded = opts.exclude ? new Set([...opts.exclude].map((k) => this.index.get(k)).filter((i) => i !== undefined)) : null;
+    const ranked = rankNext(session, (i) => this.next.row(i), this.candidates(session, new Set(own)), this.params, {
+      limit: opts.limit, includeSeen: opts.includeSeen, skip: excluded ? (i) => excluded.has(i) : undefined,
+      idf: (i) => Math.log(1 + this.total / (1 + this.counts[i])),
+      prev: (i) => this.prev.row(i),
+      pop: (i) => Math.log(1 + this.counts[i]) / Math.log(2 + this.total),
+    });
+    return ranked.map(([i, score]) => ({ key: this.keys[i], score }));
+  }
+
+  /** The person's items, newest first, each once. */
+  history(visitors: string[], limit: number): string[] {
+    const out: string[] = [];
+    const seen = new Set<number>();
+    const events = mergeByTime(this.ownTracks(visitors));
+    for (let i = events.length - 1; i >= 0 && out.length < limit; i--) {
+      if (seen.has(events[i].item)) continue;
+      seen.add(events[i].item);
+      out.push(this.keys[events[i].item]);
+    }
+    return out;
+  }
+
+  /** Items viewed close to these (both directions), newest input weighing most: "substitutes". */
+  coViewed(keys: string[], limit: number): Scored[] {
+    return this.fromGraphs(keys, limit, [[this.next, 1], [this.prev, 1]]);
+  }
+
+  /** Items bought with these, then items viewed right after them: "complements" of purchases. */
+  complements(keys: string[], limit: number): Scored[] {
+    return this.fromGraphs(keys, limit, [[this.bought, 1], [this.next, 0.5]]);
+  }
+
+  /** How many visitors and items the model holds (for tests and logs). */
+  size(): { visitors: number; items: number } {
+    return { visitors: this.tracks.size, items: this.keys.length };
+  }
+
+  private fromGraphs(keys: string[], limit: number, graphs: Array<[WeightGraph, number]>): Scored[] {
+    const inputs = keys.map((k) => this.index.get(k)).filter((i): i is number => i !== undefined);
+    const lists: Array<[Map<number, number>, number]> = [];
+    inputs.forEach((item, n) => {
+      for (const [g, w] of graphs) lists.push([g.row(item) ?? new Map(), w / (n + 1)]);
+    });
+    const scores = blendNormalised(lists);
+    for (const i of inputs) scores.delete(i);
+    return topK(scores, limit).map(([i, score]) => ({ key: this.keys[i], score }));
+  }
+
+  /** Other visitors who recently had one of the newest session items, most recently active first. */
+  private candidates(session: number[], own: Set<Track>): Track[] {
+    const found = new Set<Track>();
+    const done = new Set<number>();
+    for (let i = session.length - 1; i >= 0 && done.size < 10; i--) {
+      if (done.has(session[i])) continue;
+      done.add(session[i]);
+      const list = this.byItem[session[i]];
+      for (let j = list.length - 1, n = 0; j >= 0 && n < this.limits.sample; j--, n++) {
+        if (list[j].alive && !own.has(list[j])) found.add(list[j]);
+      }
+    }
+    const all = [...found];
+    if (all.length <= this.limits.sample) return all;
+    return all.sort((a, b) => b.touched - a.touched).slice(0, this.limits.sample);
+  }
+
+  /**
+   * e^((time − epoch)/ruleTau): newer transitions outweigh older ones without per-edge clocks.
+   * When the factor grows large every graph is scaled down and the epoch moves forward.
+   */
+  private recencyBoost(time: number): number {
+    const tau = this.params.ruleTau;
+    if (tau <= 0) return 1;
+    this.epoch ??= time;
+    const boost = Math.exp((time - this.epoch) / tau);
+    if (boost < 1e12) return Math.max(boost, 1e-12);
+    this.next.scaleAll(1 / boost);
+    this.prev.scaleAll(1 / boost);
+    this.epoch = time;
+    return 1;
+  }
+
+  /** Calls fn(a, b, 1/d) for each earlier item a within the rule window and session gap of event j. */
+  private pairs(t: Track, j: number, fn: (a: number, b: number, w: number) => void): void {
+    const b = t.items[j];
+    for (let d = 1; d <= this.limits.ruleWindow && j - d >= 0; d++) {
+      if (t.times[j] - t.times[j - d] > this.limits.sessionGapSeconds) break;
+      if (t.items[j - d] !== b) fn(t.items[j - d], b, Math.pow(d, -this.params.rulePower));
+    }
+  }
+
+  private ownTracks(visitors: string[]): Track[] {
+    const out: Track[] = [];
+    for (const v of new Set(visitors)) {
+      const t = this.tracks.get(v);
+      if (t) out.push(t);
+    }
+    return out;
+  }
+
+  private drop(visitor: string, t: Track): void {
+    t.alive = false;
+    t.items = [];
+    t.times = [];
+    this.tracks.delete(visitor);
+  }
+
+  private intern(key: string): number {
+    let i = this.index.get(key);
+    if (i === undefined) {
+      i = this.keys.length;
+      this.index.set(key, i);
+      this.keys.push(key);
+      this.byItem.push([]);
+      this.counts.push(0);
+    }
+    return i;
+  }
+}
+
+/** The events of several tracks in time order (stable: a track's own order is kept on ties). */
+export function mergeByTime(tracks: Array<{ items: number[]; times: number[] }>): Array<{ item: number; time: number }> {
+  if (tracks.length === 1) return tracks[0].items.map((item, i) => ({ item, time: tracks[0].times[i] }));
+  const all = tracks.flatMap((t) => t.items.map((item, i) => ({ item, time: t.times[i] })));
+  return all.sort((a, b) => a.time - b.time);
+}
