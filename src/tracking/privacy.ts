@@ -59,13 +59,16 @@ export class Privacy {
       this.storage.events.salesOf(storeId, keys),
       this.catalogOrders(storeId, keys),
     ]);
+    // Products are answered as the catalog stores their IDs (123 stays a number), whatever the event held.
+    const products = (await this.catalog.state(storeId)).products;
+    const asStored = (key: string | number | undefined) => (key === undefined ? undefined : ((products.get(String(key))?.id as string | number | undefined) ?? key));
     const activity: ActivityEntry[] = [
-      ...events.flatMap(eventActivity),
+      ...events.flatMap(eventActivity).map((a) => (a.product === undefined ? a : { ...a, product: asStored(a.product) })),
       ...impressions.map((i): ActivityEntry => ({
         visitor: i.visitor, type: 'impression', labels: i.labels, time: i.time,
         description: `Shown ${i.results.length} result${i.results.length === 1 ? '' : 's'} by ${i.api}`,
       })),
-      ...sales.flatMap(saleActivity),
+      ...sales.flatMap(saleActivity).map((a) => ({ ...a, product: asStored(a.product) })),
     ].sort((a, b) => b.time - a.time);
     const orders = [...sales.map((s) => s.saleId), ...catalogOrders.map((o) => o.id as string | number)];
     return { orders: [...new Map(orders.map((o) => [String(o), o])).values()], activity };
