@@ -26,7 +26,9 @@ export const configSchema = z.object({
   /** Attribution window, hours. */
   attributionWindowHours: z.coerce.number().positive().max(24 * 90).default(24),
   /** Group commit: flush after this many milliseconds or rows, whichever comes first. */
-  flushIntervalMs: intIn(0, 1000).default(2),
+  // 0: flush at the next turn of the event loop; a batch is then whatever arrived while the
+  // previous commit ran (group commit without an idle wait).
+  flushIntervalMs: intIn(0, 1000).default(0),
   flushMaxRows: intIn(1, 100000).default(2000),
   /** How often an instance tails the catalog change log written by other instances, ms. */
   tailIntervalMs: intIn(50, 60000).default(500),
