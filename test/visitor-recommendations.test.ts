@@ -5,6 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeProduct, makeTestApp, type TestApp } from './helpers/app.js';
+import { SESSION_MODEL } from '../src/recommend/person-ranking.js';
+import type { SessionModel } from '../src/recommend/session-model.js';
 
 const err = (type: string, message: unknown) => ({ status: 'error', type, message, id: expect.any(String), moreInfo: expect.any(String) });
 const answer = (result: unknown[]) => ({ status: 'ok', result, count: expect.any(Number), facets: null, request_id: expect.any(String) });
@@ -125,14 +127,26 @@ describe('recommendations/visitor/* and customer/*', () => {
     expect(unknown.result).toHaveLength(5);
   });
 
-  it('records an impression with the request_id it answers (written with the next flush)', async () => {
+  it('purges the person from the model on privacy/forget', async () => {
+    for (const v of ['a1', 'a2']) await browse(v, [1, 3]);
+    await browse('me', [1]);
+    expect((await t.call('privacy/forget', { visitor: 'me' }, { priv: true })).body).toEqual({ status: 'ok' });
+    // No history left: the same answer as a visitor never seen (the popularity fallback).
+    const mine = (await t.call('recommendations/visitor/history', { visitor: 'me', limit: 5 })).body;
+    const stranger = (await t.call('recommendations/visitor/history', { visitor: 'neverseen', limit: 5 })).body;
+    expect(mine.result).toEqual(stranger.result);
+    // the forgotten visitor's clicks no longer feed the others' transitions either
+    await t.call('privacy/forget', { visitor: 'a1' }, { priv: true });
+    await t.call('privacy/forget', { visitor: 'a2' }, { priv: true });
+    await browse('other', [1]);
+    const model = t.runtime.models.of(1).get<SessionModel>(SESSION_MODEL);
+    expect(model.recommend(['other'], { limit: 5, includeSeen: false })).toEqual([]);
+  });
+
+  it('records an impression with the request_id it answers, committed before the answer', async () => {
     await browse('me', [1]);
     const res = await complementary({ visitor: 'me' });
-    let imp = null;
-    for (let i = 0; i < 100 && !imp; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-      imp = await t.runtime.storage.events.findImpression(1, res.request_id);
-    }
+    const imp = await t.runtime.storage.events.findImpression(1, res.request_id);
     expect(imp).toMatchObject({ visitor: 'me', api: 'recommendations/visitor/complementary', results: res.result.map(String) });
   });
 });

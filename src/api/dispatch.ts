@@ -41,6 +41,7 @@ export function endpointName(path: string): string {
   return path.replace(/\/+$/, '').replace(/^\/+/, '');
 }
 
+/** CORS headers of a preflight answer. */
 export const CORS_HEADERS: Record<string, string> = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'GET, POST, OPTIONS',
@@ -100,7 +101,8 @@ async function authorize(deps: DispatchDeps, route: RouteDef, args: Args, reques
 }
 
 function answer(status: number, json: string, cors: boolean, callback: string | undefined): Reply {
-  const headers: Record<string, string> = cors ? { ...CORS_HEADERS } : {};
+  // An actual (non-preflight) answer needs only Allow-Origin; the rest belong to the preflight.
+  const headers: Record<string, string> = cors ? { 'access-control-allow-origin': '*' } : {};
   if (callback) {
     headers['content-type'] = 'application/javascript; charset=utf-8';
     headers['x-content-type-options'] = 'nosniff';

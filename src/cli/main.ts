@@ -7,6 +7,7 @@ import { loadConfig, ConfigError } from '../config/config.js';
 import { registerStoreCommands } from './stores.js';
 import { registerFeedCommands } from './feed.js';
 import { registerBenchCommand } from './bench.js';
+import { registerEvalCommand } from './eval.js';
 import { registerReattributeCommand } from './reattribute.js';
 import { registerReplayCommand } from './replay.js';
 
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<void> {
   registerReplayCommand(program, configFrom);
   registerReattributeCommand(program, configFrom);
   registerBenchCommand(program);
+  registerEvalCommand(program);
   await program.parseAsync(argv);
 }
 

@@ -6,6 +6,7 @@
  */
 import type { CatalogState } from '../catalog/catalog-state.js';
 import type { Doc, PersonKeys, Storage } from '../storage/ports.js';
+import { newestProducts } from './catalog-index.js';
 import type { StoreModels } from './models.js';
 import { SessionModel } from './session-model.js';
 
@@ -40,9 +41,13 @@ export class PersonRanking {
     return this.need === null ? POOL : this.need + 10;
   }
 
-  /** visitor/history: the person's viewed/clicked/carted/bought items, newest first. */
-  history(p: Person): string[] {
-    return this.session.history(p.visitors, 1000);
+  /**
+   * visitor/history: the person's viewed/clicked/carted/bought items, newest first. A person
+   * without history gets popularity instead (SPEC §6: no empty list while the catalog is not).
+   */
+  history(p: Person, now: number): string[] {
+    const items = this.session.history(p.visitors, 1000);
+    return items.length > 0 ? items : this.fallback(now, new Set());
   }
 
   /** visitor/complementary: the session model's next items, then popularity. */
@@ -76,8 +81,8 @@ export class PersonRanking {
   }
 
   /** customer/history: bought products, newest first. */
-  orderHistory(bought: string[]): string[] {
-    return bought;
+  orderHistory(bought: string[], now: number): string[] {
+    return bought.length > 0 ? bought : this.fallback(now, new Set());
   }
 
   /** customer/complementary: bought together with / viewed after the person's purchases. */
@@ -104,7 +109,7 @@ export class PersonRanking {
     // the recommended keys come first and may repeat here: twice the need covers them
     const cap = this.need === null ? Infinity : 2 * this.need + 10;
     const out: string[] = [];
-    for (const list of [this.models.popularity.ranking(now), newestKeys(this.state, now)]) {
+    for (const list of [this.models.popularity.ranking(now), newestProducts(this.state, now)]) {
       for (const k of list) {
         if (out.length >= cap) return out;
         if (!seen.has(k)) out.push(k);
@@ -129,14 +134,3 @@ export function similarProducts(state: CatalogState, key: string, limit: number)
   return out.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit).map(([k]) => k);
 }
 
-const newestCache = new WeakMap<CatalogState, { at: number; size: number; keys: string[] }>();
-
-/** Product keys, newest created_at first; cached a second per catalog (sorting 20k products per call would dominate). */
-export function newestKeys(state: CatalogState, now: number): string[] {
-  const c = newestCache.get(state);
-  if (c && c.size === state.products.size && now - c.at < 1 && now >= c.at) return c.keys;
-  const created = (d: Doc) => (typeof d.created_at === 'number' ? d.created_at : 0);
-  const keys = [...state.products.entries()].sort((a, b) => created(b[1]) - created(a[1]) || (a[0] < b[0] ? -1 : 1)).map(([k]) => k);
-  newestCache.set(state, { at: now, size: state.products.size, keys });
-  return keys;
-}

@@ -35,9 +35,9 @@ describe('session scoring (pure)', () => {
 
   it('excludes seen items unless includeSeen', () => {
     const rows = new Map([[1, new Map([[2, 1], [1, 1]])]]);
-    const next = (i: number) => rows.get(i);
-    expect(rankNext([1], next, [], DEFAULT_PARAMS, { limit: 5, includeSeen: false }).map(([i]) => i)).toEqual([2]);
-    expect(rankNext([1], next, [], DEFAULT_PARAMS, { limit: 5, includeSeen: true }).map(([i]) => i)).toContain(1);
+    const graphs = { next: (i: number) => rows.get(i), prev: () => undefined };
+    expect(rankNext([1], graphs, [], DEFAULT_PARAMS, { limit: 5, includeSeen: false }).map(([i]) => i)).toEqual([2]);
+    expect(rankNext([1], graphs, [], DEFAULT_PARAMS, { limit: 5, includeSeen: true }).map(([i]) => i)).toContain(1);
   });
 
   it('merges tracks of several devices by time', () => {

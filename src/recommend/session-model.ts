@@ -58,10 +58,6 @@ export class SessionModel implements ModelComponent {
   /** Products bought in the same order (symmetric). */
   readonly bought: WeightGraph;
   private clock = 0;
-  private epoch: number | undefined;
-  /** Interactions per item and in all (the neighbourhood's idf weighting). */
-  private readonly counts: number[] = [];
-  private total = 0;
 
   constructor(
     readonly limits: SessionLimits = DEFAULT_LIMITS,
@@ -111,12 +107,9 @@ export class SessionModel implements ModelComponent {
     else t = { items: [], times: [], touched: 0, alive: true };
     this.tracks.set(visitor, t);
     t.touched = ++this.clock;
-    this.counts[item]++;
-    this.total++;
     t.items.push(item);
     t.times.push(time);
-    const boost = this.recencyBoost(time);
-    this.pairs(t, t.items.length - 1, (a, b, w) => { this.next.add(a, b, w * boost); this.prev.add(b, a, w * boost); });
+    this.pairs(t, t.items.length - 1, (a, b, w) => { this.next.add(a, b, w); this.prev.add(b, a, w); });
     if (t.items.length > this.limits.eventsPerVisitor) {
       t.items.shift();
       t.times.shift();
@@ -136,11 +129,9 @@ export class SessionModel implements ModelComponent {
     const session = mergeByTime(own).map((e) => e.item);
     if (session.length === 0) return [];
     const excluded = opts.exclude ? new Set([...opts.exclude].map((k) => this.index.get(k)).filter((i) => i !== undefined)) : null;
-    const ranked = rankNext(session, (i) => this.next.row(i), this.candidates(session, new Set(own)), this.params, {
+    const graphs = { next: (i: number) => this.next.row(i), prev: (i: number) => this.prev.row(i) };
+    const ranked = rankNext(session, graphs, this.candidates(session, new Set(own)), this.params, {
       limit: opts.limit, includeSeen: opts.includeSeen, skip: excluded ? (i) => excluded.has(i) : undefined,
-      idf: (i) => Math.log(1 + this.total / (1 + this.counts[i])),
-      prev: (i) => this.prev.row(i),
-      pop: (i) => Math.log(1 + this.counts[i]) / Math.log(2 + this.total),
     });
     return ranked.map(([i, score]) => ({ key: this.keys[i], score }));
   }
@@ -201,28 +192,12 @@ export class SessionModel implements ModelComponent {
     return all.sort((a, b) => b.touched - a.touched).slice(0, this.limits.sample);
   }
 
-  /**
-   * e^((time − epoch)/ruleTau): newer transitions outweigh older ones without per-edge clocks.
-   * When the factor grows large every graph is scaled down and the epoch moves forward.
-   */
-  private recencyBoost(time: number): number {
-    const tau = this.params.ruleTau;
-    if (tau <= 0) return 1;
-    this.epoch ??= time;
-    const boost = Math.exp((time - this.epoch) / tau);
-    if (boost < 1e12) return Math.max(boost, 1e-12);
-    this.next.scaleAll(1 / boost);
-    this.prev.scaleAll(1 / boost);
-    this.epoch = time;
-    return 1;
-  }
-
   /** Calls fn(a, b, 1/d) for each earlier item a within the rule window and session gap of event j. */
   private pairs(t: Track, j: number, fn: (a: number, b: number, w: number) => void): void {
     const b = t.items[j];
     for (let d = 1; d <= this.limits.ruleWindow && j - d >= 0; d++) {
       if (t.times[j] - t.times[j - d] > this.limits.sessionGapSeconds) break;
-      if (t.items[j - d] !== b) fn(t.items[j - d], b, Math.pow(d, -this.params.rulePower));
+      if (t.items[j - d] !== b) fn(t.items[j - d], b, 1 / d);
     }
   }
 
@@ -249,7 +224,6 @@ export class SessionModel implements ModelComponent {
       this.index.set(key, i);
       this.keys.push(key);
       this.byItem.push([]);
-      this.counts.push(0);
     }
     return i;
   }

@@ -26,11 +26,6 @@ export class WeightGraph {
     return this.rows.get(a);
   }
 
-  /** Multiplies every weight by f (rescaling time-boosted weights). */
-  scaleAll(f: number): void {
-    for (const row of this.rows.values()) for (const [b, v] of row) row.set(b, v * f);
-  }
-
   /** Number of stored edges (for tests and size checks). */
   edges(): number {
     let n = 0;

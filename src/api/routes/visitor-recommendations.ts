@@ -10,9 +10,9 @@ import type { Models } from '../../recommend/models.js';
 import { PersonRanking, type Person } from '../../recommend/person-ranking.js';
 import { shapeResults } from '../../recommend/results.js';
 import type { Storage } from '../../storage/ports.js';
+import { recordImpression } from '../../tracking/impressions.js';
 import { Ingest } from '../../tracking/ingest.js';
 import type { Logger } from 'pino';
-import { effectiveLabels } from '../../tracking/labels.js';
 import { visitorArg } from '../../tracking/visitor.js';
 import { route, type HandlerContext, type RouteDef } from '../route.js';
 import { bool, email, id } from '../schemas.js';
@@ -40,10 +40,10 @@ export function visitorRecommendationRoutes(deps: VisitorRecommendationDeps): Ro
   const customerRoute = (name: string, rank: Ranker) =>
     personRoute(deps, `recommendations/customer/${name}`, customerSchema, (a, ctx) => customerPerson(deps, ctx.store.id, a), rank, () => false);
   return [
-    visitorRoute('history', (r, p) => r.history(p)),
+    visitorRoute('history', (r, p, now) => r.history(p, now)),
     visitorRoute('complementary', (r, p, now, seen) => r.visitorComplementary(p, now, seen)),
     visitorRoute('substituting', (r, p, now, seen) => r.visitorSubstituting(p, now, seen)),
-    customerRoute('history', async (r, p) => r.orderHistory(await r.boughtBy(p))),
+    customerRoute('history', async (r, p, now) => r.orderHistory(await r.boughtBy(p), now)),
     customerRoute('complementary', async (r, p, now) => r.customerComplementary(await r.boughtBy(p), now)),
     customerRoute('substituting', async (r, p, now) => r.customerSubstituting(await r.boughtBy(p), now)),
   ];
@@ -73,7 +73,7 @@ function personRoute<S extends typeof visitorSchema | typeof customerSchema>(
       const need = args.filter === undefined ? (args.offset ?? 0) + args.limit + (args.exclude?.length ?? 0) : null;
       let shaped = await shapeWith(need);
       if (need !== null && shaped.result.length < args.limit) shaped = await shapeWith(null); // index:false or unknown products left it short
-      const requestId = await recordImpressionLater(deps, ctx, { visitor: args.visitor, api: name, labels: args.labels, results: shaped.keys, time: now });
+      const requestId = await recordImpression(deps.ingest, ctx, { visitor: args.visitor, api: name, labels: args.labels, input: {}, results: shaped.keys, time: now });
       return {
         result: shaped.result,
         count: shaped.count,
@@ -101,27 +101,7 @@ async function customerPerson(deps: VisitorRecommendationDeps, storeId: number, 
   const customer = a.customer === undefined ? undefined : String(a.customer);
   const person = (await deps.storage.identity.personOf(storeId, { email: a.email }))
     ?? (customer ? await deps.storage.identity.personOf(storeId, { customer }) : null);
-  if (person) return deps.storage.identity.keysOf(storeId, person);
-  return { visitors: [], emails: [a.email], customers: customer ? [customer] : [] };
-}
-
-/**
- * Like tracking/impressions.ts recordImpression, but the answer does not wait for the group commit
- * (an fsync: 5–15 ms on a busy disk, which alone would break the 5 ms p99 of visitor/complementary).
- * The impression is still queued before the answer and written with the next flush (≤ flush
- * interval later, and on shutdown); a failed write is logged. Why not durable first: it is
- * what was shown, not a shopper's event; losing it in a crash costs only click attribution.
- */
-async function recordImpressionLater(
-  deps: VisitorRecommendationDeps,
-  ctx: HandlerContext,
-  imp: { visitor: string | null | undefined; api: string; labels: string[] | undefined; results: string[]; time: number },
-): Promise<string> {
-  const requestId = Ingest.requestId();
-  const visitor = await deps.ingest.visitorOf(ctx, imp.visitor);
-  if (await deps.ingest.gate(ctx, visitor)) return requestId;
-  deps.ingest
-    .commitImpression({ storeId: ctx.store.id, requestId, time: imp.time, visitor: visitor!, api: imp.api, labels: effectiveLabels(imp.labels, imp.api), input: {}, results: imp.results })
-    .catch((err: unknown) => deps.log?.warn({ err, api: imp.api }, 'impression not recorded'));
-  return requestId;
+  const keys = person ? await deps.storage.identity.keysOf(storeId, person) : { visitors: [], emails: [], customers: [] };
+  // orders may carry the asked email/customer without any identity link yet
+  return { ...keys, emails: [...new Set([a.email, ...keys.emails])], customers: [...new Set([...(customer ? [customer] : []), ...keys.customers])] };
 }
