@@ -99,7 +99,10 @@ async function replayTest(client: Client, split: Split, log: (line: string) => v
   const calls = [
     { name: 'visitor/complementary (excl. seen)', endpoint: 'recommendations/visitor/complementary', args: {} as Record<string, unknown>, variant: 'excluded' as const },
     { name: 'visitor/complementary (include_seen)', endpoint: 'recommendations/visitor/complementary', args: { include_seen: true }, variant: 'allowed' as const },
-    { name: 'substituting (products=[last])', endpoint: 'recommendations/substituting', args: {}, variant: 'both' as const },
+    // substituting never returns the given product unless include_seen (a Relevo extension) asks
+    // for it, so "repeats allowed" is measured with include_seen, as for visitor/complementary.
+    { name: 'substituting (products=[last])', endpoint: 'recommendations/substituting', args: {}, variant: 'excluded' as const },
+    { name: 'substituting (products=[last], include_seen)', endpoint: 'recommendations/substituting', args: { include_seen: true }, variant: 'allowed' as const },
   ];
   const metrics = calls.map(() => ({ excluded: new Metrics(), allowed: new Metrics() }));
   const missing = new Set<string>();

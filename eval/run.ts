@@ -46,8 +46,8 @@ export async function runEval(o: EvalOptions): Promise<number> {
     const comp = http.results.filter((r) => r.name.startsWith('visitor/complementary'));
     ours = comp[1]?.allowed ?? null;
     rows.push({ name: '**Relevo `visitor/complementary`** (HTTP)', excluded: comp[0]?.excluded ?? null, allowed: ours });
-    const sub = http.results.find((r) => r.name.startsWith('substituting'));
-    rows.push({ name: 'Relevo `substituting` with `products=[last]` (HTTP)', excluded: sub?.excluded ?? null, allowed: sub?.allowed ?? null });
+    const sub = http.results.filter((r) => r.name.startsWith('substituting'));
+    rows.push({ name: 'Relevo `substituting` with `products=[last]` (HTTP)', excluded: sub[0]?.excluded ?? null, allowed: sub[1]?.allowed ?? null });
     notes = [
       `Training clicks sent in ${http.trainSeconds.toFixed(1)} s through \`log/product\`.`,
       ...http.missing.map((m) => `\`${m}\` does not exist on this server yet: n/a.`),
@@ -92,7 +92,7 @@ function report(o: EvalOptions, describe: string, train: number, test: number, r
     '',
     ...notes,
     notes.length ? '' : '',
-    '"excl. seen": items of the prefix removed (what a product widget shows; the HTTP row asks with `include_seen` false). The unmarked columns allow repeats (`include_seen: true` for the HTTP row), the session-rec convention. Latency is per request, measured by the client.',
+    '"excl. seen": items of the prefix removed (what a product widget shows; the HTTP row asks with `include_seen` false). The unmarked columns allow repeats (`include_seen: true` for the HTTP rows), the session-rec convention. Latency is per request, measured by the client.',
   ].join('\n');
 }
 
