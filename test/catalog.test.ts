@@ -182,3 +182,44 @@ describe('key scopes', () => {
     expect(otherCrud.body).toEqual({ status: 'ok', products: [] });
   });
 });
+
+describe('filters over HTTP', () => {
+  it('answers a filter syntax error with a ParsingError pointing at the position, changing nothing', async () => {
+    await t.call('product/add', { products: [makeProduct({ id: 1, price: 5 }), makeProduct({ id: 2, price: 50 })] }, { priv: true });
+    const bad = await t.call('recommendations/popular', { limit: 5, filter: 'price > ' });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual(err('ParsingError', expect.stringMatching(/^Invalid Syntax In Argument: filter \(expected a value at position 8/)));
+    const good = await t.call('recommendations/popular', { limit: 5, filter: 'price >= 20 and categories in [1]' });
+    expect(good.body.result).toEqual([2]);
+    expect((await getProducts([1, 2])).products).toHaveLength(2);
+  });
+});
+
+describe('POST /v2/import', () => {
+  const feed = {
+    products: [makeProduct({ id: 'a' }), makeProduct({ id: 'b', price: '7.5' })],
+    categories: [makeCategory({ id: 1 })],
+    orders: [{ id: 'o1', products: [{ id: 'a', price: 10, quantity: 1 }], time: 1700000000 }],
+    strict: false,
+  };
+
+  it('imports a feed atomically: mirrored kinds, appended orders', async () => {
+    await t.call('product/add', { products: [makeProduct({ id: 'old' })] }, { priv: true });
+    const res = await t.call('import', feed, { priv: true });
+    expect(res.body).toMatchObject({ status: 'ok', records: 4, written: { products: 2, categories: 1, orders: 1 }, removed: { products: 1 } });
+    expect((await getProducts(['a', 'b', 'old'])).products.map((p: { id: string; price: number }) => [p.id, p.price])).toEqual([['a', 10], ['b', 7.5]]);
+    expect((await t.call('product/attributes', { products: ['b'], attributes: ['price'] })).body).toEqual([{ id: 'b', price: 7.5 }]);
+  });
+
+  it('refuses a bad record naming its index and field, and changes nothing', async () => {
+    await t.call('product/add', { products: [makeProduct({ id: 'keep' })] }, { priv: true });
+    const res = await t.call('import', { ...feed, products: [...feed.products, { id: 'c', price: 'free' }] }, { priv: true });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual(err('ParsingError', expect.stringMatching(/^Invalid Syntax In Argument: products \(products\[2\]\.price: /)));
+    expect((await getProducts(['keep', 'a'])).products.map((p: { id: string }) => p.id)).toEqual(['keep']);
+  });
+
+  it('needs the private key', async () => {
+    expect((await t.call('import', feed)).body).toEqual(err('AuthenticationError', 'Missing Argument private_key'));
+  });
+});
