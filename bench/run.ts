@@ -2,12 +2,9 @@
  * `npm run bench`: runs the benchmark suites and records their results in docs/BENCHMARKS.md
  * (each suite owns the block between its markers), with the command, the machine and the date.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { benchAnalytics } from './analytics.js';
 import { benchHttpRatio, benchProductAdd, type Section } from './foundation.js';
-import { ROOT } from './lib/processes.js';
+import { machine, writeBenchmarkBlock } from './lib/report.js';
 import { benchVisitorComplementary } from './recommendations.js';
 import { benchLogClick } from './tracking.js';
 
@@ -43,22 +40,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
       ...sections.flatMap((s) => [`### ${s.title}`, '', s.markdown, '']),
     ].join('\n');
     process.stdout.write(`\n## ${name}\n\n${block}\n`);
-    if (options.write && !options.quick) writeBlock(name, block);
+    if (options.write && !options.quick) writeBenchmarkBlock(`bench:${name}`, block);
   }
 }
 
-function machine(): string {
-  const cpu = cpus();
-  return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-}
-
-function writeBlock(name: string, block: string): void {
-  const file = join(ROOT, 'docs/BENCHMARKS.md');
-  const text = readFileSync(file, 'utf8');
-  const start = `<!-- bench:${name}:start -->`;
-  const end = `<!-- bench:${name}:end -->`;
-  const i = text.indexOf(start);
-  const j = text.indexOf(end);
-  if (i < 0 || j < 0) throw new Error(`docs/BENCHMARKS.md has no ${start} … ${end} block`);
-  writeFileSync(file, `${text.slice(0, i + start.length)}\n${block}\n${text.slice(j)}`);
-}

@@ -3,10 +3,8 @@
  * real server, computes reference methods in-process on the same split, prints a markdown table
  * and stores it in docs/BENCHMARKS.md between the data set's eval markers.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../bench/lib/processes.js';
+import { machine, writeBenchmarkBlock } from '../bench/lib/report.js';
 import { adjacentCoView, itemKnn, pop, quickBlend, vsknn } from './baselines.js';
 import { dataPresent, loadSplit, DATA_FILES } from './data.js';
 import { replayOverHttp } from './http-replay.js';
@@ -58,7 +56,7 @@ export async function runEval(o: EvalOptions): Promise<number> {
   for (const m of [pop(split.train), itemKnn(split.train), vsknn(split.train), adjacentCoView(split.train), quickBlend(vsknn(split.train), adjacentCoView(split.train))]) rows.push(evaluateMethod(split, m, catalog));
   const block = report(o, split.describe, split.train.length, split.test.length, rows, notes);
   process.stdout.write(`\n${block}\n`);
-  if (o.write && !o.offlineOnly) writeBlock(o.data, block);
+  if (o.write && !o.offlineOnly) writeBenchmarkBlock(`eval:${o.data}`, block);
   if (o.minHr20 !== null) {
     const hr = ours?.hr20 ?? 0;
     if (hr < o.minHr20) {
@@ -96,18 +94,3 @@ function report(o: EvalOptions, describe: string, train: number, test: number, r
   ].join('\n');
 }
 
-function machine(): string {
-  const cpu = cpus();
-  return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-}
-
-function writeBlock(name: string, block: string): void {
-  const file = join(ROOT, 'docs/BENCHMARKS.md');
-  const text = readFileSync(file, 'utf8');
-  const start = `<!-- eval:${name}:start -->`;
-  const end = `<!-- eval:${name}:end -->`;
-  const i = text.indexOf(start);
-  const j = text.indexOf(end);
-  if (i < 0 || j < 0) throw new Error(`docs/BENCHMARKS.md has no ${start} … ${end} block`);
-  writeFileSync(file, `${text.slice(0, i + start.length)}\n${block}\n${text.slice(j)}`);
-}
