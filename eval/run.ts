@@ -3,7 +3,6 @@
  * real server, computes reference methods in-process on the same split, prints a markdown table
  * and stores it in docs/BENCHMARKS.md between the data set's eval markers.
  */
-import { join } from 'node:path';
 import { machine, writeBenchmarkBlock } from '../bench/lib/report.js';
 import { adjacentCoView, itemKnn, pop, quickBlend, vsknn } from './baselines.js';
 import { dataPresent, loadSplit, DATA_FILES } from './data.js';
