@@ -13,7 +13,8 @@ import type pg from 'pg';
 import type { CatalogChange, CatalogEntry, CatalogKind, CatalogStore } from '../ports.js';
 import { beginPostgresImport } from './import.js';
 import { chunk, LOCK_CATALOG, schemaLockId, toNumber, withTransaction } from './pool.js';
-import { checkPageSize, DOC_COLUMNS, entryArrays, firstPerKey, lastPerKey, toEntry, unnestEntries, type DocRow } from './rows.js';
+import { checkPageSize, lastPerKey } from '../catalog-shared.js';
+import { DOC_COLUMNS, entryArrays, firstPerKey, toEntry, unnestEntries, type DocRow } from './rows.js';
 
 const DEFAULT_PAGE_SIZE = 1000;
 const INSERT_DOCS = `INSERT INTO catalog_docs (store_id, kind, key, doc, email, customer, time)

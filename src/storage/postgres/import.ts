@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { CatalogKind, ImportSession, ImportStats } from '../ports.js';
 import { chunk, toNumber, withTransaction } from './pool.js';
-import { emptyImportStats, entryArrays, lastPerKey, mirroredKinds, unnestEntries } from './rows.js';
+import { emptyImportStats, lastPerKey, mirroredKinds } from '../catalog-shared.js';
+import { entryArrays, unnestEntries } from './rows.js';
 
 type CatalogWriter = <T>(fn: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
 type KindCount = { kind: CatalogKind; n: string };

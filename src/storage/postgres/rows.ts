@@ -1,10 +1,8 @@
 /**
  * Batch shaping for the PostgreSQL adapter: entries become column arrays expanded server-side
  * by unnest, so a batch of 1,000 documents is one statement and one round trip.
- * (lastPerKey, emptyImportStats, mirroredKinds and checkPageSize mirror the SQLite adapter's;
- * adapters do not import each other.)
  */
-import { CATALOG_KINDS, type CatalogEntry, type CatalogKind, type Doc, type ImportStats } from '../ports.js';
+import type { CatalogEntry, Doc } from '../ports.js';
 
 export interface DocRow {
   key: string;
@@ -38,18 +36,6 @@ export function toEntry(row: DocRow): CatalogEntry {
   return { key: row.key, doc: row.doc, email: row.email, customer: row.customer, time: row.time };
 }
 
-/**
- * One entry per key, the later replacing the earlier. Required, not cosmetic: ON CONFLICT DO
- * UPDATE fails when one statement proposes the same key twice.
- */
-export function lastPerKey(entries: CatalogEntry[]): CatalogEntry[] {
-  const byKey = new Map<string, CatalogEntry>();
-  for (const entry of entries) {
-    byKey.delete(entry.key);
-    byKey.set(entry.key, entry);
-  }
-  return [...byKey.values()];
-}
 
 /** One entry per key, the first kept: a repeated key is absent only the first time. */
 export function firstPerKey(entries: CatalogEntry[]): CatalogEntry[] {
@@ -58,19 +44,5 @@ export function firstPerKey(entries: CatalogEntry[]): CatalogEntry[] {
   return [...byKey.values()];
 }
 
-/** Zero counts for every kind. */
-export function emptyImportStats(): ImportStats {
-  const zeros = () => Object.fromEntries(CATALOG_KINDS.map((kind) => [kind, 0])) as Record<CatalogKind, number>;
-  return { written: zeros(), removed: zeros() };
-}
 
-/** The kinds a mirror may prune: orders are history, never removed by a feed. */
-export function mirroredKinds(mirror: CatalogKind[]): CatalogKind[] {
-  return [...new Set(mirror)].filter((kind) => kind !== 'orders');
-}
 
-/** A page size is a positive whole number; anything else is a programming error. */
-export function checkPageSize(pageSize: number): number {
-  if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`scanDocs page size must be a positive integer, got ${pageSize}`);
-  return pageSize;
-}

@@ -4,7 +4,8 @@
  * Per-row prepared statements are the fast path here: there is no network round trip to batch.
  */
 import type { CatalogChange, CatalogEntry, CatalogKind, CatalogStore } from '../ports.js';
-import { entryValues, lastPerKey, toEntry, type DocRow, type SqliteDb } from './db.js';
+import { checkPageSize, lastPerKey } from '../catalog-shared.js';
+import { entryValues, toEntry, type DocRow, type SqliteDb } from './db.js';
 import { beginSqliteImport } from './import.js';
 
 const DOC_COLUMNS = 'key, doc, email, customer, time';
@@ -127,8 +128,3 @@ export function createSqliteCatalog(db: SqliteDb): CatalogStore {
   };
 }
 
-/** A page size is a positive whole number; anything else is a programming error. */
-export function checkPageSize(pageSize: number): number {
-  if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`scanDocs page size must be a positive integer, got ${pageSize}`);
-  return pageSize;
-}

@@ -51,15 +51,6 @@ export function entryValues(entry: CatalogEntry): EntryValues {
   return [entry.key, JSON.stringify(entry.doc), entry.email ?? null, entry.customer ?? null, entry.time ?? null];
 }
 
-/** One entry per key; a later entry replaces an earlier one (the batch reads as a sequence of writes). */
-export function lastPerKey(entries: CatalogEntry[]): CatalogEntry[] {
-  const byKey = new Map<string, CatalogEntry>();
-  for (const entry of entries) {
-    byKey.delete(entry.key);
-    byKey.set(entry.key, entry);
-  }
-  return [...byKey.values()];
-}
 
 /** Unix seconds. */
 export function nowSeconds(): number {

@@ -4,7 +4,8 @@
  * moves them into catalog_docs with set-based statements in one transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { CATALOG_KINDS, type CatalogKind, type ImportSession, type ImportStats } from '../ports.js';
+import { emptyImportStats, mirroredKinds } from '../catalog-shared.js';
+import type { CatalogKind, ImportSession, ImportStats } from '../ports.js';
 import { entryValues, type SqliteDb } from './db.js';
 
 const STAGED = 'FROM import_staging WHERE store_id = ? AND import_id = ?';
@@ -20,16 +21,7 @@ const APPLY_STAGED = `INSERT INTO catalog_docs (store_id, kind, key, doc, email,
 const NOT_STAGED = `d.store_id = ? AND d.kind = ? AND NOT EXISTS (SELECT 1 FROM import_staging s
   WHERE s.store_id = d.store_id AND s.import_id = ? AND s.kind = d.kind AND s.key = d.key)`;
 
-/** Zero counts for every kind. */
-export function emptyImportStats(): ImportStats {
-  const zeros = () => Object.fromEntries(CATALOG_KINDS.map((kind) => [kind, 0])) as Record<CatalogKind, number>;
-  return { written: zeros(), removed: zeros() };
-}
 
-/** The kinds a mirror may prune: orders are history, never removed by a feed. */
-export function mirroredKinds(mirror: CatalogKind[]): CatalogKind[] {
-  return [...new Set(mirror)].filter((kind) => kind !== 'orders');
-}
 
 /** Starts an import for one store; see ImportSession for the contract. */
 export function beginSqliteImport(db: SqliteDb, storeId: number): ImportSession {
