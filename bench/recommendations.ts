@@ -144,8 +144,6 @@ function section(size: RecommendationBenchSize, run: Measured, rounds: number, s
       row(`bare node:http req/s, ${connections} conn.`, '', (m) => cell('rps', median(m.base), null, m.base)),
       row(`Relevo req/s, ${connections} conn.`, '', (m) => cell('rps', median(m.ours), null, m.ours)),
       row('ratio', '≥ 0.5', (m) => cell('ratio', ratio(m), ratio(m) >= 0.5, m.ours.map((o, i) => o / m.base[i]))),
-      '',
-      'What bounds it: the ranking itself (person lookup, session model, fallback, shaping) takes about 0.15 ms per call in-process. Profiling shows the impression each call records dominates: its group commit (insert, analytics rollups) runs synchronously on the event loop. In a one-off run with the impression write patched out, the same server answered about 2,200 req/s at 50 connections (10,000 visitors); a run with `?synchronous=normal` was no faster, so the cost is the write itself, not the fsync. The machine was shared with other jobs during this run (the bare server\'s own rounds vary 2×).',
     ].join('\n'),
   };
 }
