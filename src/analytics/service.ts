@@ -4,11 +4,11 @@
  * code. No query reads raw events, except the live feed, which reads the newest few.
  */
 import type { CatalogService } from '../catalog/catalog-service.js';
-import { ROLLUP_METRICS, type RollupMetric, type RollupRow, type Storage, type StoredEvent } from '../storage/ports.js';
+import { ROLLUP_METRICS, type RollupMetric, type RollupRow, type Storage } from '../storage/ports.js';
 import { CHANNELS } from './attribution.js';
 import { readRollups } from './plan.js';
 import { conversionRate, conversionUplift, ctr, meanPosition, ratio, revenuePerMille, round } from './metrics.js';
-import type { AnalyticsQuery, LabelRow, Overview, ProductRow, SearchesAnswer, SeriesPoint } from './types.js';
+import type { AnalyticsQuery, FeedEvent, LabelRow, Overview, ProductRow, SearchesAnswer, SeriesPoint } from './types.js';
 
 type Counters = Record<RollupMetric, number>;
 const zero = (): Counters => Object.fromEntries(ROLLUP_METRICS.map((m) => [m, 0])) as Counters;
@@ -131,7 +131,7 @@ export class AnalyticsService {
   }
 
   /** The newest events (live feed), newest first. */
-  async recentEvents(storeId: number, after: number, limit: number): Promise<Array<Pick<StoredEvent, 'seq' | 'type' | 'time' | 'visitor' | 'product' | 'category' | 'labels' | 'api'>>> {
+  async recentEvents(storeId: number, after: number, limit: number): Promise<FeedEvent[]> {
     const events = await this.storage.analytics.recentEvents(storeId, after, Math.min(Math.max(limit, 1), 200));
     return events.map((e) => ({ seq: e.seq, type: e.type, time: e.time, visitor: e.visitor, product: e.product ?? null, category: e.category ?? null, labels: e.labels ?? null, api: e.api ?? null }));
   }

@@ -84,3 +84,15 @@ export interface SeriesPoint {
   attributed_orders: number;
   attributed_revenue: number;
 }
+
+/** One line of the live event feed (newest events of a store). */
+export interface FeedEvent {
+  seq: number;
+  type: string;
+  time: number;
+  visitor: string | null;
+  product: string | null;
+  category: string | null;
+  labels: string[] | null;
+  api: string | null;
+}

@@ -7,11 +7,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { shapeError } from '../api/envelope.js';
 import { parseQuery } from '../analytics/query.js';
-import type { AnalyticsQuery, LabelRow, Overview, ProductRow, SearchesAnswer, SeriesPoint } from '../analytics/types.js';
+import type { AnalyticsQuery, FeedEvent, LabelRow, Overview, ProductRow, SearchesAnswer, SeriesPoint } from '../analytics/types.js';
 import { invalidArgument, missingArgument } from '../errors.js';
 import { labelsArg } from '../tracking/labels.js';
 import {
-  EVENT_COLUMNS, LABEL_COLUMNS, LABEL_PRODUCT_COLUMNS, PRODUCT_COLUMNS, QUERY_COUNT_COLUMNS, SERIES_COLUMNS, TOP_QUERY_COLUMNS, toCsv, type Column, type EventRow, type LabelProductRow,
+  EVENT_COLUMNS, LABEL_COLUMNS, LABEL_PRODUCT_COLUMNS, PRODUCT_COLUMNS, QUERY_COUNT_COLUMNS, SERIES_COLUMNS, TOP_QUERY_COLUMNS, toCsv, type Column, type LabelProductRow,
 } from './csv.js';
 
 /** What the dashboard needs of the analytics service (src/analytics/service.ts implements it). */
@@ -22,7 +22,7 @@ export interface DashboardAnalytics {
   searches(storeId: number, q: AnalyticsQuery): Promise<SearchesAnswer>;
   timeseries(storeId: number, q: AnalyticsQuery): Promise<SeriesPoint[]>;
   labelDetail(storeId: number, label: string, q: AnalyticsQuery): Promise<{ series: SeriesPoint[]; products: LabelProductRow[]; positions: Array<{ position: number; clicks: number }> }>;
-  recentEvents(storeId: number, afterSeq: number, limit: number): Promise<EventRow[]>;
+  recentEvents(storeId: number, afterSeq: number, limit: number): Promise<FeedEvent[]>;
 }
 
 /** Resolves the request's session to a store ID, or answers (redirect or 401) and returns null. */

@@ -3,7 +3,7 @@
  * line break quoted, quotes doubled). Each table's columns are defined once here, so the export
  * and its header row cannot drift apart.
  */
-import type { LabelRow, ProductRow, SearchesAnswer, SeriesPoint } from '../analytics/types.js';
+import type { FeedEvent, LabelRow, ProductRow, SearchesAnswer, SeriesPoint } from '../analytics/types.js';
 
 type Cell = string | number | boolean | null | undefined;
 
@@ -54,18 +54,8 @@ export const TOP_QUERY_COLUMNS: Column<SearchesAnswer['top'][number]>[] = (['que
 
 export const QUERY_COUNT_COLUMNS: Column<{ query: string; searches: number }>[] = [col('query'), col('searches')];
 
-export interface EventRow {
-  seq: number;
-  type: string;
-  time: number;
-  visitor: string | null;
-  product?: string | null;
-  category?: string | null;
-  labels?: string[] | null;
-  api?: string | null;
-}
 
-export const EVENT_COLUMNS: Column<EventRow>[] = [
+export const EVENT_COLUMNS: Column<FeedEvent>[] = [
   col('seq'),
   col('type'),
   { header: 'time', value: (e) => new Date(e.time * 1000).toISOString() },

@@ -44,7 +44,7 @@ const fake: DashboardAnalytics = {
   searches: async () => ({ searches: 2, zero_result_rate: 0.5, no_click_rate: 1, top: [{ query: 'toner', searches: 1, zero_results: 0, clicks: 0, ctr: 0 }], zero_result: [{ query: 'xyz', searches: 1 }], no_click: [] }),
   timeseries: async (_s, q) => [point(q.from), point(q.from + 86400)],
   labelDetail: async () => ({ series: [point(1_700_000_000)], products: [], positions: [{ position: 1, clicks: 3 }] }),
-  recentEvents: async (_s, after) => [{ seq: after + 1, type: 'click', time: 1_700_000_000, visitor: 'v1', product: 'p1', labels: ['Home'], api: 'recommendations/popular' }],
+  recentEvents: async (_s, after) => [{ seq: after + 1, type: 'click', time: 1_700_000_000, visitor: 'v1', product: 'p1', category: null, labels: ['Home'], api: 'recommendations/popular' }],
 };
 
 // Compile-time check: the real service is what the dashboard expects.
