@@ -19,8 +19,6 @@ export const conversionRate = (m: Counters) => ratio(m.orders, m.clickers);
 export const revenuePerMille = (m: Counters) => (m.impressions > 0 ? round((m.revenue * 1000) / m.impressions) : 0);
 /** Mean 0-based position of clicks that told their position; null when none did. */
 export const meanPosition = (m: Counters) => (m.position_n > 0 ? round(m.position_sum / m.position_n) : null);
-/** Attributed revenue / all revenue. */
-export const attributedShare = (m: Counters) => ratio(m.attributed_revenue, m.revenue);
 
 /** Orders per visitor-day of clickers and non-clickers, and the relative uplift (null when non-clickers convert at 0). */
 export function conversionUplift(m: Counters) {
