@@ -77,6 +77,20 @@ function load(port: number, sent: Sent): { stop(): void; done: Promise<void> } {
   return { stop: () => void (stopped = true), done: Promise.all(workers).then(() => undefined) };
 }
 
+/** Reads until two consecutive reads, 300 ms apart, agree (at most ~6 s). */
+async function settled<T>(read: () => Promise<T>): Promise<T> {
+  let last = await read();
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const next = await read();
+    if (snapshot(next) === snapshot(last)) return next;
+    last = next;
+  }
+  return last;
+}
+
+const snapshot = (x: unknown) => JSON.stringify(x, (_k, v) => (v instanceof Map ? [...v].sort() : v));
+
 /** Stored clicks per product and stored sales per sale ID, for the visitors the load used. */
 async function stored(storage: Storage, storeId: number, sent: Sent): Promise<{ clicks: Map<string, number>; sales: Map<string, number> }> {
   const clickVisitors = Array.from({ length: CLICK_WORKERS }, (_, w) => `c${w}`);
@@ -125,7 +139,10 @@ export function describeCrash(backend: string, makeUrl: () => { url: string; cle
         expect(sent.clicks.size).toBeGreaterThanOrEqual(MIN_CLICKS);
         expect(sent.sales.size).toBeGreaterThanOrEqual(MIN_SALES);
 
-        const before = await withStorage(url, (storage, storeId) => stored(storage, storeId, sent));
+        // A PostgreSQL backend that had already received a COMMIT finishes it after its client
+        // died, so the database may still change for a moment after the kill: read until two
+        // reads 300 ms apart agree.
+        const before = await settled(() => withStorage(url, (storage, storeId) => stored(storage, storeId, sent)));
         const lostClicks = [...sent.clicks].filter((p) => !before.clicks.has(p));
         expect(lostClicks).toEqual([]);
         expect([...before.clicks].filter(([, n]) => n > 1)).toEqual([]);
