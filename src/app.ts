@@ -3,9 +3,11 @@
  * /health, and the error envelope for everything Fastify itself rejects. Nothing here reads the
  * environment or opens storage: main.ts and tests hand in what it needs.
  */
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { createServer } from 'node:http';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { CORS_HEADERS, dispatch, endpointName, isMethod, isPublicEndpoint, type DispatchDeps } from './api/dispatch.js';
+import { CORS_HEADERS, endpointName, isPublicEndpoint } from './api/dispatch.js';
+import { isV2Call, v2Handler, type RequestHandler } from './api/http.js';
 import { shapeError } from './api/envelope.js';
 import type { RequestInfo, RouteDef } from './api/route.js';
 import type { Config } from './config/config.js';
@@ -26,43 +28,49 @@ export interface AppDeps {
   analytics?: DashboardAnalytics;
 }
 
-/** Builds the Fastify app; call `.listen()` or `.inject()` on it. */
-export function createApp(deps: AppDeps): FastifyInstance {
-  const app = Fastify({
+/** The app: Fastify for everything but /v2/, and `handle`, the root request handler the server runs. */
+export interface RelevoApp extends FastifyInstance {
+  /** Every request goes through this: /v2/ calls are answered by api/http.ts, the rest by Fastify. */
+  handle: RequestHandler;
+}
+
+/** Builds the app; call `.listen()` on it, or inject requests into `.handle` (light-my-request). */
+export function createApp(deps: AppDeps): RelevoApp {
+  const routes = new Map<string, RouteDef[]>();
+  for (const r of deps.routes) routes.set(r.name, [...(routes.get(r.name) ?? []), r]);
+  let closing = false;
+  let handle: RequestHandler | undefined;
+  const fastify = Fastify({
     bodyLimit: deps.config.bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1000 },
-  });
-  const routes = new Map<string, RouteDef[]>();
-  for (const r of deps.routes) routes.set(r.name, [...(routes.get(r.name) ?? []), r]);
-  const dispatchDeps: DispatchDeps = { routes, keys: deps.keys, log: deps.log, maxDepth: deps.config.maxDepth };
-  const trusted = new Set(deps.config.trustedProxies);
-
-  // Clerk clients post JSON under any Content-Type (or none): take every body as text.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-
-  app.route({
-    method: ['GET', 'POST', 'PATCH', 'DELETE'],
-    url: '/v2/*',
-    handler: async (req, reply) => {
-      const method = req.method;
-      const started = performance.now();
-      const endpoint = endpointName((req.params as { '*': string })['*']);
-      const out = await dispatch(dispatchDeps, {
-        endpoint,
-        rawQuery: rawQueryOf(req.url),
-        rawBody: typeof req.body === 'string' ? req.body : undefined,
-        request: requestInfo(req, isMethod(method) ? method : 'GET', trusted),
-      });
-      // Unknown endpoints share one label so a scanner cannot blow up the metric's cardinality.
-      const label = routes.has(endpoint) ? endpoint : 'unknown';
-      deps.metrics.requests.inc({ endpoint: label, status: String(out.status) });
-      deps.metrics.latency.observe((performance.now() - started) / 1000, { endpoint: label });
-      return reply.code(out.status).headers(out.headers).send(out.body);
+    // The server Fastify listens with hands /v2/ calls to the lean transport first.
+    serverFactory: (fastifyHandler) => {
+      handle = v2Handler({
+        routes, keys: deps.keys, log: deps.log, maxDepth: deps.config.maxDepth, metrics: deps.metrics,
+        bodyLimit: deps.config.bodyLimit, trustedProxies: new Set(deps.config.trustedProxies), closing: () => closing,
+      }, fastifyHandler);
+      return createServer(handle);
     },
   });
+  const app = fastify as unknown as RelevoApp;
+  app.handle = handle!;
+  // app.inject() enters Fastify directly, not through the server: hand /v2/ calls over here too,
+  // before Fastify reads the body, so both ways in answer alike.
+  app.addHook('onRequest', (req, reply, done) => {
+    if (!isV2Call(req.raw)) return done();
+    reply.hijack();
+    app.handle(req.raw, reply.raw);
+  });
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+
+  // Bodies of the routes left to Fastify (dashboard login) are taken as text; routes parse them.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   if (deps.analytics) registerDashboard(app, { keys: deps.keys, storage: deps.storage, analytics: deps.analytics, log: deps.log });
 
@@ -103,24 +111,4 @@ export function createApp(deps: AppDeps): FastifyInstance {
   });
 
   return app;
-}
-
-function rawQueryOf(url: string): string {
-  const i = url.indexOf('?');
-  return i < 0 ? '' : url.slice(i + 1);
-}
-
-/** Client address: the immediate peer, or the first X-Forwarded-For hop when a trusted proxy sent it. */
-function requestInfo(req: FastifyRequest, method: RequestInfo['method'], trusted: Set<string>): RequestInfo {
-  const remoteAddress = req.socket.remoteAddress ?? '';
-  const xff = req.headers['x-forwarded-for'];
-  const forwardedFor = Array.isArray(xff) ? xff.join(',') : xff;
-  let ip = remoteAddress;
-  if (forwardedFor && trusted.has(remoteAddress)) {
-    const hops = forwardedFor.split(',').map((h) => h.trim()).filter(Boolean);
-    // Walk from the nearest hop back while hops are trusted proxies; the first untrusted one is the client.
-    while (hops.length > 1 && trusted.has(hops[hops.length - 1])) hops.pop();
-    ip = hops[hops.length - 1] ?? remoteAddress;
-  }
-  return { ip, userAgent: String(req.headers['user-agent'] ?? ''), remoteAddress, forwardedFor, method };
 }

@@ -5,7 +5,21 @@
 
 type Labels = Record<string, string>;
 
-const key = (labels: Labels) => Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',');
+const render = (labels: Labels) => Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',');
+
+// Rendered label sets, memoised by their values: the hot path asks for the same few sets over
+// and over. Bounded, since label values (endpoint names, statuses) come from a small set.
+const rendered = new Map<string, string>();
+function key(labels: Labels): string {
+  let memo = '';
+  for (const name in labels) memo += `${name}\u0000${labels[name]}\u0001`;
+  let k = rendered.get(memo);
+  if (k === undefined) {
+    k = render(labels);
+    if (rendered.size < 10_000) rendered.set(memo, k);
+  }
+  return k;
+}
 
 class Counter {
   readonly values = new Map<string, number>();

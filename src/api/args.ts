@@ -11,13 +11,14 @@ export type Args = Record<string, unknown>;
 /** Merges query, payload and body into one argument object; throws ParsingError on malformed input. */
 export function mergeArgs(rawQuery: string, rawBody: string | undefined, maxDepth: number): Args {
   const query = parseQueryString(rawQuery);
-  let payload: Args = {};
+  let payload: Args | null = null;
   if (typeof query.payload === 'string' || isPlainObject(query.payload)) {
     payload = typeof query.payload === 'string' ? parseJsonObject(query.payload, 'payload') : (query.payload as Args);
     delete query.payload;
   }
-  const body = rawBody !== undefined && rawBody.trim() !== '' ? parseBody(rawBody) : {};
-  const args = Object.assign(Object.create(null) as Args, query, payload, body);
+  const body = rawBody !== undefined && rawBody.trim() !== '' ? parseBody(rawBody) : null;
+  // The query object is already prototype-free; a copy is needed only when there is more to merge.
+  const args = payload === null && body === null ? query : Object.assign(query, payload, body);
   assertDepth(args, maxDepth);
   return args;
 }
@@ -26,24 +27,57 @@ export function mergeArgs(rawQuery: string, rawBody: string | undefined, maxDept
 export function parseQueryString(raw: string): Args {
   const out: Args = Object.create(null);
   if (!raw) return out;
-  for (const [rawKey, value] of new URLSearchParams(raw)) {
-    const isList = rawKey.endsWith('[]');
-    const key = isList ? rawKey.slice(0, -2) : rawKey;
-    const prev = out[key];
-    if (isList) {
-      out[key] = Array.isArray(prev) ? [...prev, value] : prev === undefined ? [value] : [prev, value];
-    } else if (prev !== undefined) {
-      out[key] = Array.isArray(prev) ? [...prev, decodeValue(value)] : [prev, decodeValue(value)];
-    } else {
-      out[key] = decodeValue(value);
+  // A hand split rather than URLSearchParams: this runs for every call, and most pairs need no
+  // decoding at all. Same rules: "+" is a space, malformed escapes are kept as written.
+  let start = 0;
+  while (start <= raw.length) {
+    let end = raw.indexOf('&', start);
+    if (end < 0) end = raw.length;
+    if (end > start) {
+      const eq = raw.indexOf('=', start);
+      const hasValue = eq >= 0 && eq < end;
+      addPair(out, formDecode(raw.slice(start, hasValue ? eq : end)), hasValue ? formDecode(raw.slice(eq + 1, end)) : '');
     }
+    start = end + 1;
   }
   return out;
 }
 
+function addPair(out: Args, rawKey: string, value: string): void {
+  const isList = rawKey.endsWith('[]');
+  const key = isList ? rawKey.slice(0, -2) : rawKey;
+  const prev = out[key];
+  if (isList) {
+    out[key] = Array.isArray(prev) ? [...prev, value] : prev === undefined ? [value] : [prev, value];
+  } else if (prev !== undefined) {
+    out[key] = Array.isArray(prev) ? [...prev, decodeValue(value)] : [prev, decodeValue(value)];
+  } else {
+    out[key] = decodeValue(value);
+  }
+}
+
+/** application/x-www-form-urlencoded decoding of one key or value, as URLSearchParams does it. */
+export function formDecode(text: string): string {
+  const plus = text.includes('+');
+  if (!plus && !text.includes('%')) return text;
+  const spaced = plus ? text.replace(/\+/g, ' ') : text;
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    // A malformed escape somewhere: decode the well-formed UTF-8 sequences one by one, keep the rest.
+    return spaced.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => decodeRun(run));
+  }
+}
+
+/** Decodes a run of %XX escapes, keeping bytes that are not valid UTF-8 as U+FFFD like URLSearchParams. */
+function decodeRun(run: string): string {
+  const bytes = Buffer.from(run.replace(/%/g, ''), 'hex');
+  return bytes.toString('utf8');
+}
+
 function decodeValue(value: string): unknown {
-  const c = value.trimStart()[0];
-  if (c === '[' || c === '{') {
+  const c = firstNonSpace(value);
+  if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
     try {
       return JSON.parse(value);
     } catch {
@@ -51,6 +85,16 @@ function decodeValue(value: string): unknown {
     }
   }
   return value;
+}
+
+/** The code of the first character that String.prototype.trim would keep (NaN when none). */
+function firstNonSpace(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x20 && c < 0x7f) return c; // the common case: printable ASCII
+    if (text[i].trim() !== '') return c;
+  }
+  return NaN;
 }
 
 function parseBody(raw: string): Args {
@@ -81,26 +125,36 @@ function parseJsonObject(text: string, where: 'payload' | 'body'): Args {
 // NUL and unpaired UTF-16 surrogates: valid in a JS string, refused by PostgreSQL text, so they
 // are refused here for every store alike.
 const BAD_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// Cheap first look: text with no NUL and no surrogate at all (nearly all of it) needs no more.
+const MAYBE_BAD = /[\u0000\ud800-\udfff]/;
+const isBadText = (text: string) => MAYBE_BAD.test(text) && BAD_TEXT.test(text);
 
 /**
  * Rejects argument objects nested deeper than maxDepth, and strings (values or keys) holding a NUL
- * or an unpaired surrogate, naming the top-level argument. Iterative, so it cannot overflow the stack.
+ * or an unpaired surrogate, naming the top-level argument. The recursion stops at maxDepth
+ * (at most 512, see config), so it cannot overflow the stack whatever the input.
  */
 export function assertDepth(root: unknown, maxDepth: number): void {
-  const stack: Array<[unknown, number, string]> = [[root, 0, '']];
-  while (stack.length > 0) {
-    const [value, depth, arg] = stack.pop()!;
-    if (typeof value === 'string') {
-      if (BAD_TEXT.test(value)) throw invalidArgument(arg || 'arguments', 'text holds a NUL character or an unpaired surrogate');
-      continue;
-    }
-    if (value === null || typeof value !== 'object') continue;
-    if (depth >= maxDepth) throw new ParsingError(`Invalid request: arguments nested deeper than ${maxDepth} levels`);
-    for (const [key, child] of Object.entries(value)) {
-      const name = depth === 0 ? key : arg;
-      if (BAD_TEXT.test(key)) throw invalidArgument(name, 'a key holds a NUL character or an unpaired surrogate');
-      if (child !== null && (typeof child === 'object' || typeof child === 'string')) stack.push([child, depth + 1, name]);
-    }
+  checkValue(root, 0, '', maxDepth);
+}
+
+function checkValue(value: unknown, depth: number, arg: string, maxDepth: number): void {
+  if (typeof value === 'string') {
+    if (isBadText(value)) throw invalidArgument(arg || 'arguments', 'text holds a NUL character or an unpaired surrogate');
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  if (depth >= maxDepth) throw new ParsingError(`Invalid request: arguments nested deeper than ${maxDepth} levels`);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) checkValue(value[i], depth + 1, arg, maxDepth);
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const name = depth === 0 ? key : arg;
+    if (isBadText(key)) throw invalidArgument(name, 'a key holds a NUL character or an unpaired surrogate');
+    checkValue(record[key], depth + 1, name, maxDepth);
   }
 }
 

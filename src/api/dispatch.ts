@@ -36,9 +36,9 @@ export interface Call {
   request: RequestInfo;
 }
 
-/** Normalises `recommendations/popular/` and `/x//` to the route name. */
+/** Normalises `recommendations/popular/`, `/x//` and `a//b` to the route name. */
 export function endpointName(path: string): string {
-  return path.replace(/\/+$/, '').replace(/^\/+/, '');
+  return path.replace(/\/{2,}/g, '/').replace(/\/+$/, '').replace(/^\/+/, '');
 }
 
 /** CORS headers of a preflight answer. */

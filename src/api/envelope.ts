@@ -3,7 +3,7 @@
  * `{"status":"error","type","message","id","moreInfo"}`. The only place an error becomes an HTTP
  * status. An unexpected error is logged under an ID; the client gets only that ID.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../random.js';
 import { RelevoError, type ErrorType } from '../errors.js';
 
 export const MORE_INFO = 'https://docs.clerk.io/reference/api-getting-started';
@@ -25,7 +25,7 @@ export interface ShapedError {
 
 /** A short random ID that ties an error answer to its log line. */
 export function errorId(): string {
-  return randomBytes(6).toString('hex');
+  return randomHex(6);
 }
 
 /** Turns any thrown value into an HTTP status and the Clerk error body. */

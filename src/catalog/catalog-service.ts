@@ -34,6 +34,7 @@ function recordArgumentError(argName: string, index: number, err: RecordError) {
 
 /** Keys of a list of IDs, rejecting duplicates would be pointless here: they collapse. */
 export function keysOf(ids: ReadonlyArray<string | number>): string[] {
+  if (ids.length === 1) return [String(ids[0])];
   return [...new Set(ids.map(String))];
 }
 
@@ -139,7 +140,12 @@ export class CatalogService {
     const keys = keysOf(ids);
     if (isMemoryKind(kind)) {
       const map = (await this.state(storeId))[kind];
-      return keys.flatMap((k) => (map.has(k) ? [map.get(k)!] : []));
+      const docs: Doc[] = [];
+      for (const k of keys) {
+        const doc = map.get(k);
+        if (doc !== undefined) docs.push(doc);
+      }
+      return docs;
     }
     return (await this.storage.catalog.getDocs(storeId, kind, keys)).map((e) => e.doc);
   }

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { pooledRandomBytes } from '../random.js';
 import type { RequestInfo } from '../api/route.js';
 import { eventDeltas, impressionDeltas, saleDeltas } from '../analytics/deltas.js';
 import type { Metrics } from '../metrics.js';
@@ -119,7 +120,7 @@ export class Ingest {
 
   /** A fresh request ID for a result response. */
   static requestId(): string {
-    return randomBytes(12).toString('base64url').replace(/[-_]/g, 'x');
+    return pooledRandomBytes(12).toString('base64url').replace(/[-_]/g, 'x');
   }
 
   private async write(items: Item[]): Promise<ItemResult[]> {

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inject, type InjectOptions, type Response as LightResponse } from 'light-my-request';
 import { pino } from 'pino';
 import { testConfig, type Config } from '../../src/config/config.js';
 import { buildRuntime, type Runtime } from '../../src/runtime.js';
@@ -25,7 +26,8 @@ export interface TestApp {
   url: string;
   /** Calls /v2/<endpoint>; GET/DELETE put args in the query string (JSON-encoded values), POST/PATCH in a JSON body. */
   call(endpoint: string, args?: Record<string, unknown>, opts?: { method?: 'GET' | 'POST' | 'PATCH' | 'DELETE'; priv?: boolean; key?: string | null; headers?: Record<string, string> }): Promise<CallResult>;
-  inject: Runtime['app']['inject'];
+  /** A request through the server's root handler (/v2/ transport, then Fastify), in process. */
+  inject(options: InjectOptions): Promise<LightResponse>;
   close(): Promise<void>;
 }
 
@@ -53,7 +55,7 @@ export async function makeTestApp(options: { databaseUrl?: string; config?: Part
     if (opts.key !== null) full.key = opts.key ?? PUBLIC_KEY;
     if (opts.priv) full.private_key = PRIVATE_KEY;
     const inBody = method === 'POST' || method === 'PATCH';
-    const res = await runtime.app.inject({
+    const res = await inject(runtime.app.handle, {
       method,
       url: `/v2/${endpoint}${inBody ? '' : `?${toQuery(full)}`}`,
       headers: { 'user-agent': BROWSER_UA, ...(inBody ? { 'content-type': 'application/json' } : {}), ...opts.headers },
@@ -65,7 +67,7 @@ export async function makeTestApp(options: { databaseUrl?: string; config?: Part
     runtime,
     url,
     call,
-    inject: runtime.app.inject.bind(runtime.app),
+    inject: (opts) => inject(runtime.app.handle, opts),
     async close() {
       await runtime.close();
       await storage.close();
