@@ -9,9 +9,24 @@ import type { SqliteDb } from './db.js';
 
 const json = (text: unknown): unknown => (text === null ? null : JSON.parse(text as string));
 const INSERT_UNIQUE = 'INSERT OR IGNORE INTO rollup_uniques (store_id, day, kind, name, api, metric, visitor) VALUES (?, ?, ?, ?, ?, ?, ?)';
-const upsertRow = (table: string) => `INSERT INTO ${table} (store_id, kind, hour, name, api, ${METRIC_COLUMNS})
-  VALUES (?, ?, ?, ?, ?, ${ROLLUP_METRICS.map(() => '?').join(', ')})
-  ON CONFLICT (store_id, kind, hour, name, api) DO UPDATE SET ${ROLLUP_METRICS.map((m) => `${m} = ${m} + excluded.${m}`).join(', ')}`;
+/**
+ * The upsert of one merged row, naming only the metrics it changes (a click touches one or two
+ * of fifteen): the others keep their DEFAULT 0 or their stored value. One cached statement per
+ * table and set of metrics; there are only a handful of sets.
+ */
+function upsertRow(db: SqliteDb, table: string, values: Float64Array): { statement: ReturnType<SqliteDb['stmt']>; params: number[] } {
+  const names: string[] = [];
+  const params: number[] = [];
+  for (let i = 0; i < ROLLUP_METRICS.length; i++) {
+    if (values[i] !== 0) {
+      names.push(ROLLUP_METRICS[i]);
+      params.push(values[i]);
+    }
+  }
+  const sql = `INSERT INTO ${table} (store_id, kind, hour, name, api, ${names.join(', ')}) VALUES (?, ?, ?, ?, ?, ${names.map(() => '?').join(', ')})
+    ON CONFLICT (store_id, kind, hour, name, api) DO UPDATE SET ${names.map((m) => `${m} = ${m} + excluded.${m}`).join(', ')}`;
+  return { statement: db.stmt(sql), params };
+}
 
 /**
  * Applies deltas; must run inside a write transaction. Returns the per-day unique keys it
@@ -31,13 +46,13 @@ export function applySqliteRollups(db: SqliteDb, deltas: RollupDelta[], known: U
   // A unique is new for its first delta only (the others of the batch find it inserted); each
   // grain consumes its own copy of the fresh set.
   const hourly = new Set(fresh);
-  const upsertHour = db.stmt(upsertRow('rollups'));
   for (const { delta: d, values } of mergeDeltas(deltas.filter((d) => HOURLY_KINDS.includes(d.kind)), (key) => hourly.delete(key))) {
-    upsertHour.run(d.storeId, d.kind, d.hour, d.name, d.api, ...values);
+    const { statement, params } = upsertRow(db, 'rollups', values);
+    statement.run(d.storeId, d.kind, d.hour, d.name, d.api, ...params);
   }
-  const upsertDay = db.stmt(upsertRow('rollups_daily'));
   for (const { delta: d, values } of mergeDeltas(deltas.map((d) => ({ ...d, hour: dayOf(d.hour) })), (key) => fresh.delete(key))) {
-    upsertDay.run(d.storeId, d.kind, d.hour, d.name, d.api, ...values);
+    const { statement, params } = upsertRow(db, 'rollups_daily', values);
+    statement.run(d.storeId, d.kind, d.hour, d.name, d.api, ...params);
   }
   return touched;
 }
