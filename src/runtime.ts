@@ -55,7 +55,7 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   catalog.startTail(config.tailIntervalMs);
   const ingest = new Ingest(storage, metrics, log, now, { maxItems: config.flushMaxRows, maxWaitMs: config.flushIntervalMs });
   const tracker = new Tracker(storage, catalog, ingest, now, config.attributionWindowHours * 3600);
-  const privacy = new Privacy(storage, catalog);
+  const privacy = new Privacy(storage, catalog, () => ingest.settle());
   const models = new Models(log);
   models.register('session', () => new SessionModel());
   registerProductModels(models);
@@ -63,7 +63,7 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   ingest.onCommit(models.onCommit);
   privacy.onForget(models.onForget);
   catalog.onNewOrders((storeId, entries) => models.applyCatalogOrders(storeId, entries));
-  const analytics = new AnalyticsService(storage, catalog);
+  const analytics = new AnalyticsService(storage, catalog, () => ingest.settle());
   const routes = [
     ...catalogRoutes({ catalog }),
     ...importRoutes({ storage, catalog }),

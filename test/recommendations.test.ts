@@ -202,6 +202,7 @@ describe('shaping', () => {
     const body = await rec('complementary', { products: [1], limit: 2, visitor: 'v1', attributes: ['price'] });
     expect(body.product_data).toEqual([{ id: 2, price: 20 }, { id: 3, price: 30 }]);
     const store = (await t.runtime.storage.stores.findStoreByName('test'))!;
+    await t.runtime.ingest.settle();
     const imp = await t.runtime.storage.events.findImpression(store.id, body.request_id);
     expect(imp).toMatchObject({ api: 'recommendations/complementary', labels: ['recommendations/complementary'], input: { products: [1] }, results: ['2', '3'] });
   });

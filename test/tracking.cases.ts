@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dumpAllRows } from './helpers/db.js';
-import { makeProduct, makeTestApp, type TestApp } from './helpers/app.js';
+import { BROWSER_UA, makeProduct, makeTestApp, type TestApp } from './helpers/app.js';
 
 const err = (type: string, message: unknown) => ({ status: 'error', type, message, id: expect.any(String), moreInfo: expect.any(String) });
 const OK = { status: 'ok' };
@@ -108,6 +108,7 @@ export function describeTracking(backend: string, databaseUrl: () => string | un
 
       it('labels a result call with its endpoint name when it sends none', async () => {
         const res = await t.call('recommendations/popular', { limit: 3, visitor: 'v1' });
+        await t.runtime.ingest.settle();
         const imp = await t.runtime.storage.events.findImpression(t.runtime.storage === undefined ? 0 : (await t.runtime.storage.stores.findStoreByName('test'))!.id, res.body.request_id);
         expect(imp!.labels).toEqual(['recommendations/popular']);
       });
@@ -228,8 +229,24 @@ export function describeTracking(backend: string, databaseUrl: () => string | un
       it('records an impression with a request_id for each result call', async () => {
         const res = await t.call('recommendations/popular', { limit: 3, visitor: 'v1', labels: ['Home'] });
         expect(res.body).toEqual({ status: 'ok', result: [5, 4, 3], count: 5, facets: null, request_id: expect.stringMatching(/^[A-Za-z0-9]{16}$/) });
+        await t.runtime.ingest.settle(); // queued for the next group commit, not awaited by the answer
         const imp = await t.runtime.storage.events.findImpression(await storeId(), res.body.request_id);
         expect(imp).toEqual({ storeId: await storeId(), requestId: res.body.request_id, time: clock, visitor: 'v1', api: 'recommendations/popular', labels: ['Home'], input: {}, results: ['5', '4', '3'] });
+      });
+
+      it('joins a click to an impression still queued for its commit, by request_id and by product', async () => {
+        const id = await storeId();
+        const ctx = { store: (await t.runtime.storage.stores.findStoreByName('test'))!, request: { ip: '127.0.0.1', userAgent: BROWSER_UA, remoteAddress: '127.0.0.1', forwardedFor: undefined, method: 'POST' as const }, privileged: false };
+        const shown = { storeId: id, time: clock, visitor: 'v1', api: 'recommendations/popular', labels: ['Home'], input: {}, results: ['5', '4'] };
+        t.runtime.ingest.queueImpression({ ...shown, requestId: 'queuedexact1' });
+        t.runtime.ingest.queueImpression({ ...shown, requestId: 'queuedlatest1', labels: ['Cart'] });
+        expect(t.runtime.ingest.pendingImpression(id, 'queuedexact1')).not.toBeNull();
+        const exact = t.runtime.tracker.click(ctx, { product: 4, visitor: 'v1', request_id: 'queuedexact1' });
+        const latest = t.runtime.tracker.click(ctx, { product: 5, visitor: 'v1' });
+        await Promise.all([exact, latest]);
+        const clicks = (await t.runtime.storage.events.eventsOfVisitors(id, ['v1'], { types: ['click'] })).reverse();
+        expect(clicks.map((c) => [c.product, c.requestId, c.labels, c.position])).toEqual([['4', 'queuedexact1', ['Home'], 1], ['5', 'queuedlatest1', ['Cart'], 0]]);
+        expect(t.runtime.ingest.pendingImpression(id, 'queuedexact1')).toBeNull();
       });
 
       it('joins a click to its impression exactly by request_id', async () => {

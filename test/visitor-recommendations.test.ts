@@ -143,9 +143,10 @@ describe('recommendations/visitor/* and customer/*', () => {
     expect(model.recommend(['other'], { limit: 5, includeSeen: false })).toEqual([]);
   });
 
-  it('records an impression with the request_id it answers, committed before the answer', async () => {
+  it('records an impression with the request_id it answers, committed with the next group commit', async () => {
     await browse('me', [1]);
     const res = await complementary({ visitor: 'me' });
+    await t.runtime.ingest.settle();
     const imp = await t.runtime.storage.events.findImpression(1, res.request_id);
     expect(imp).toMatchObject({ visitor: 'me', api: 'recommendations/visitor/complementary', results: res.result.map(String) });
   });

@@ -26,10 +26,13 @@ export class AnalyticsService {
   constructor(
     private readonly storage: Storage,
     private readonly catalog: CatalogService,
+    /** Waits for this instance's queued writes (impressions), so an answer counts what was just shown. */
+    private readonly settle: () => Promise<void> = async () => undefined,
   ) {}
 
   /** Store totals, Relevo's attributed share and the split by channel. */
   async overview(storeId: number, q: AnalyticsQuery): Promise<Overview> {
+    await this.settle();
     const range = { from: q.from, to: q.to };
     const [totals, channels, labels] = await Promise.all([
       readRollups(this.storage, storeId, { ...range, kind: 'total', groupBy: 'name' }),
@@ -55,6 +58,7 @@ export class AnalyticsService {
 
   /** Per-label performance, sorted by revenue then impressions. */
   async labels(storeId: number, q: AnalyticsQuery): Promise<LabelRow[]> {
+    await this.settle();
     const rows = await readRollups(this.storage, storeId, { from: q.from, to: q.to, kind: 'label', groupBy: 'name', names: q.labels, api: q.api });
     return rows
       .map((r) => labelRow(r.name, r.metrics))
@@ -63,6 +67,7 @@ export class AnalyticsService {
 
   /** Per-product performance (shown, clicked, sold, attributed), best sellers first. */
   async products(storeId: number, q: AnalyticsQuery, limit = 1000): Promise<ProductRow[]> {
+    await this.settle();
     const rows = await readRollups(this.storage, storeId, { from: q.from, to: q.to, kind: 'product', groupBy: 'name' });
     const state = await this.catalog.state(storeId);
     return rows
@@ -81,6 +86,7 @@ export class AnalyticsService {
 
   /** Search volume, zero-result and no-click rates, and the top / zero-result / no-click queries. */
   async searches(storeId: number, q: AnalyticsQuery, limit = 50): Promise<SearchesAnswer> {
+    await this.settle();
     const rows = await readRollups(this.storage, storeId, { from: q.from, to: q.to, kind: 'query', groupBy: 'name', api: q.api });
     const queries = rows.map((r) => ({ query: r.name, searches: r.metrics.impressions, zero_results: r.metrics.zero_results, clicks: r.metrics.clicks, ctr: ctr(r.metrics) }));
     const total = queries.reduce((n, x) => n + x.searches, 0);
@@ -99,6 +105,7 @@ export class AnalyticsService {
 
   /** Store (or, with labels/api, label) metrics per bucket; every bucket present. */
   async timeseries(storeId: number, q: AnalyticsQuery): Promise<SeriesPoint[]> {
+    await this.settle();
     const labelScoped = Boolean(q.labels || q.api);
     const rows = await readRollups(this.storage, storeId, {
       from: q.from, to: q.to, kind: labelScoped ? 'label' : 'total', groupBy: q.granularity, names: q.labels, api: q.api,
@@ -112,6 +119,7 @@ export class AnalyticsService {
 
   /** One label: its series, its top products (clicks, orders, revenue) and its click-position histogram. */
   async labelDetail(storeId: number, label: string, q: AnalyticsQuery) {
+    await this.settle();
     const [series, pairs, positions] = await Promise.all([
       this.timeseries(storeId, { ...q, labels: [label] }),
       readRollups(this.storage, storeId, { from: q.from, to: q.to, kind: 'label_product', groupBy: 'name' }),
@@ -132,6 +140,7 @@ export class AnalyticsService {
 
   /** The newest events (live feed), newest first. */
   async recentEvents(storeId: number, after: number, limit: number): Promise<FeedEvent[]> {
+    await this.settle();
     const events = await this.storage.analytics.recentEvents(storeId, after, Math.min(Math.max(limit, 1), 200));
     return events.map((e) => ({ seq: e.seq, type: e.type, time: e.time, visitor: e.visitor, product: e.product ?? null, category: e.category ?? null, labels: e.labels ?? null, api: e.api ?? null }));
   }

@@ -32,7 +32,7 @@ function prng(seed: number): () => number {
   };
 }
 
-type Step = (runtime: Runtime, ctx: TrackContext) => Promise<unknown>;
+type Step = (runtime: Runtime, ctx: TrackContext) => Promise<unknown> | void;
 
 /** Plans one shopper's visit: pages seen, clicks, maybe a sale. */
 function planVisit(v: number, start: number, random: () => number, products: Doc[], storeId: number): { steps: Step[]; clicks: number; sale: boolean; pages: number } {
@@ -48,7 +48,7 @@ function planVisit(v: number, start: number, random: () => number, products: Doc
     const requestId = Ingest.requestId();
     const input = placement.api === 'search/search' ? { query: pick(QUERIES) } : {};
     const at = t;
-    steps.push((r) => r.ingest.commitImpression({ storeId, requestId, time: at, visitor, api: placement.api, labels: [placement.label], input, results: keys }));
+    steps.push((r) => r.ingest.queueImpression({ storeId, requestId, time: at, visitor, api: placement.api, labels: [placement.label], input, results: keys }));
     steps.push((r, ctx) => r.tracker.view(ctx, 'product', keys[0], visitor, at + 5));
     if (random() < placement.ctr * 2) {
       // Shoppers click the top of a list more often than its end.
@@ -88,6 +88,7 @@ export async function generateDemoHistory(runtime: Runtime, store: StoreRecord, 
     while (next < plans.length) for (const step of plans[next++].steps) await step(runtime, ctx);
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await runtime.ingest.settle(); // impressions are queued, not awaited
   return {
     impressions: plans.reduce((n, p) => n + p.pages, 0),
     clicks: plans.reduce((n, p) => n + p.clicks, 0),

@@ -13,6 +13,7 @@ import type { Metrics } from '../metrics.js';
 import type { EventBatch, ImpressionRecord, SaleRecord, Storage, StoredEvent, StoreRecord, TrackedEvent } from '../storage/ports.js';
 import { isBotUserAgent } from './bots.js';
 import { autoVisitorId, visitorSpec } from './visitor.js';
+import { PendingImpressions } from './pending-impressions.js';
 import { WriteBuffer } from './write-buffer.js';
 
 export type DropReason = 'bot' | 'tracking_disabled' | 'no_visitor';
@@ -47,6 +48,7 @@ export class Ingest {
   private readonly buffer: WriteBuffer<Item, ItemResult>;
   private readonly listeners: CommitListener[] = [];
   private readonly settings = new Map<string, { value: unknown; until: number }>();
+  private readonly pending = new PendingImpressions();
   /** The gate steps, in order. */
   readonly gates: Gate[] = [
     { reason: 'bot', drops: (ctx) => isBotUserAgent(ctx.request.userAgent) },
@@ -108,9 +110,38 @@ export class Ingest {
     return (await this.buffer.add({ kind: 'sale', sale })).newSale === true;
   }
 
-  /** Commits an impression. */
-  async commitImpression(impression: ImpressionRecord): Promise<void> {
-    await this.buffer.add({ kind: 'impression', impression });
+  /**
+   * Queues an impression for the next group commit without waiting for it: a result answer does
+   * not hold for an fsync. Until its commit, the impression is found through `pendingImpression`
+   * and `latestPendingShowing`, so a click that follows at once still joins it; readers of stored
+   * impressions (analytics, privacy) call `settle()` first. A failed commit is logged and counted.
+   * The price: a crash loses impressions of the last few milliseconds (never an acknowledged event).
+   */
+  queueImpression(impression: ImpressionRecord): void {
+    this.pending.add(impression);
+    this.buffer.add({ kind: 'impression', impression }).then(
+      () => this.pending.remove(impression),
+      (err: unknown) => {
+        this.pending.remove(impression);
+        this.metrics.eventsDropped.inc({ reason: 'commit_failed' });
+        this.log.error({ err, requestId: impression.requestId }, 'impression commit failed');
+      },
+    );
+  }
+
+  /** A queued, not yet committed impression by request ID. */
+  pendingImpression(storeId: number, requestId: string): ImpressionRecord | null {
+    return this.pending.byRequest(storeId, requestId);
+  }
+
+  /** The newest queued, not yet committed impression of these visitors that showed the product. */
+  latestPendingShowing(storeId: number, visitors: string[], product: string, opts: { api?: string; labels?: string[]; since?: number }): ImpressionRecord | null {
+    return this.pending.latestShowing(storeId, visitors, product, opts);
+  }
+
+  /** Resolves once everything queued so far is committed (read-your-writes for readers of storage). */
+  settle(): Promise<void> {
+    return this.buffer.drain();
   }
 
   /** Writes what is queued and stops accepting (graceful shutdown). */

@@ -32,6 +32,8 @@ export class Privacy {
   constructor(
     private readonly storage: Storage,
     private readonly catalog: CatalogService,
+    /** Waits for this instance's queued writes (impressions), so info and forget see all of them. */
+    private readonly settle: () => Promise<void> = async () => undefined,
   ) {}
 
   onForget(listener: ForgetListener): void {
@@ -52,6 +54,7 @@ export class Privacy {
 
   /** privacy/info: orders (IDs) and one activity entry per stored event, newest first. */
   async info(storeId: number, query: PersonQuery): Promise<{ orders: Array<string | number>; activity: ActivityEntry[] }> {
+    await this.settle();
     const keys = await this.personKeys(storeId, query);
     const [events, impressions, sales, catalogOrders] = await Promise.all([
       this.storage.events.eventsOfVisitors(storeId, keys.visitors, { limit: 1_000_000 }),
@@ -76,6 +79,7 @@ export class Privacy {
 
   /** privacy/forget: removes the person's history and links, anonymises their orders, purges models. */
   async forget(storeId: number, query: PersonQuery): Promise<ForgetStats> {
+    await this.settle();
     const keys = await this.personKeys(storeId, query);
     const stats = await this.storage.events.forget(storeId, keys);
     // Catalog customers and orders changed in storage: refresh the in-memory copies too.

@@ -74,15 +74,18 @@ export class Tracker {
     }]);
   }
 
-  /** Exact join by request_id (same store and visitor), else the visitor's latest impression showing the product. */
+  /**
+   * Exact join by request_id (same store and visitor), else the visitor's latest impression
+   * showing the product. Impressions still queued for commit are looked at first: they were
+   * recorded just now, so a match among them is the newest there is.
+   */
   private async joinImpression(storeId: number, visitor: string, product: string, input: ClickInput, time: number): Promise<ImpressionRecord | null> {
     if (input.request_id) {
-      const exact = await this.storage.events.findImpression(storeId, input.request_id);
+      const exact = this.ingest.pendingImpression(storeId, input.request_id) ?? (await this.storage.events.findImpression(storeId, input.request_id));
       if (exact && exact.visitor === visitor) return exact;
     }
-    return this.storage.events.findLatestImpressionShowing(storeId, [visitor], product, {
-      api: input.api, labels: input.labels, since: time - JOIN_WINDOW_SECONDS,
-    });
+    const opts = { api: input.api, labels: input.labels, since: time - JOIN_WINDOW_SECONDS };
+    return this.ingest.latestPendingShowing(storeId, [visitor], product, opts) ?? this.storage.events.findLatestImpressionShowing(storeId, [visitor], product, opts);
   }
 
   /** log/product and log/category: a page view. */
