@@ -15,7 +15,7 @@ describe('session scoring (pure)', () => {
   it('sequential rules: the newest item counts most, rows normalised by their maximum', () => {
     const rows = new Map([[1, new Map([[5, 10], [6, 5]])], [2, new Map([[6, 1]])]]);
     const s = sequentialScores([1, 2], (i) => rows.get(i), { ...DEFAULT_PARAMS, srDecay: 0.5 });
-    expect(s).toEqual(new Map([[6, 1 + 0.25], [5, 0.5]]));
+    expect(new Map(s)).toEqual(new Map([[6, 1 + 0.25], [5, 0.5]]));
   });
 
   it('V-SKNN: neighbours sharing the newest items score their other items', () => {
@@ -26,11 +26,11 @@ describe('session scoring (pure)', () => {
   });
 
   it('repeat scores decay with steps back and add up over occurrences', () => {
-    expect(repeatScores([1, 2, 1], 0.5)).toEqual(new Map([[1, 1.25], [2, 0.5]]));
+    expect(new Map(repeatScores([1, 2, 1], 0.5))).toEqual(new Map([[1, 1.25], [2, 0.5]]));
   });
 
   it('blends lists on a common scale', () => {
-    expect(blendNormalised([[new Map([[1, 10]]), 1], [new Map([[1, 1], [2, 2]]), 1]])).toEqual(new Map([[1, 1.5], [2, 1]]));
+    expect(new Map(blendNormalised([[new Map([[1, 10]]), 1], [new Map([[1, 1], [2, 2]]), 1]]))).toEqual(new Map([[1, 1.5], [2, 1]]));
   });
 
   it('excludes seen items unless includeSeen', () => {
@@ -97,6 +97,14 @@ describe('SessionModel', () => {
     m.applyOrder({ products: ['1', '2', '2'], time: 1, visitor: 'v', email: null, customer: null, order: 's1' });
     expect(keys(m.complements(['1'], 5))).toEqual(['2']);
     expect(m.history(['v'], 5)).toEqual(['2', '1']);
+  });
+
+  it('beyond `sample` candidates, keeps the most recently active ones as neighbours', () => {
+    const m = new SessionModel({ ...DEFAULT_LIMITS, sample: 3 }, { ...DEFAULT_PARAMS, srWeight: 0, bwdWeight: 0 });
+    [['a', 'x'], ['a', 'A'], ['b', 'y'], ['b', 'B'], ['c', 'x'], ['c', 'C'], ['d', 'y'], ['d', 'D'], ['me', 'x'], ['me', 'y'], ['a', 'A2']]
+      .forEach(([v, k], t) => m.add(v, k, t));
+    // candidates d, b (via y) and c, a (via x): b is the least recently active and drops out
+    expect(keys(m.recommend(['me'], { limit: 10, includeSeen: false }))).toEqual(['D', 'A', 'C', 'A2']);
   });
 
   it('honours exclude', () => {

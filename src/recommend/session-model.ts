@@ -7,7 +7,8 @@
  */
 import type { PersonKeys, StoredEvent } from '../storage/ports.js';
 import type { ModelComponent, OrderSignal } from './models.js';
-import { DEFAULT_PARAMS, rankNext, topK, blendNormalised, type NeighbourTrack, type ScoringParams } from './session-scoring.js';
+import { ItemSet } from './item-scores.js';
+import { DEFAULT_PARAMS, rankNext, topK, blendNormalised, ScoringScratch, type NeighbourTrack, type ScoreList, type ScoringParams } from './session-scoring.js';
 import { WeightGraph } from './weight-graph.js';
 
 /** Memory bounds and windows. */
@@ -40,6 +41,8 @@ interface Track extends NeighbourTrack {
   /** Arrival counter of the latest event: "most recently active" without trusting client times. */
   touched: number;
   alive: boolean;
+  /** The candidates() call that last saw this track: dedup without a Set per request. */
+  stamp: number;
 }
 
 export interface Scored {
@@ -58,6 +61,12 @@ export class SessionModel implements ModelComponent {
   /** Products bought in the same order (symmetric). */
   readonly bought: WeightGraph;
   private clock = 0;
+  /** Counts candidates() calls, for Track.stamp. */
+  private searches = 0;
+  private readonly graphs = { next: (i: number) => this.next.row(i), prev: (i: number) => this.prev.row(i) };
+  /** Per-request buffers, reused: recommend() and history() run synchronously, one at a time. */
+  private readonly scratch = new ScoringScratch();
+  private readonly listed = new ItemSet();
 
   constructor(
     readonly limits: SessionLimits = DEFAULT_LIMITS,
@@ -104,7 +113,7 @@ export class SessionModel implements ModelComponent {
     const item = this.intern(key);
     let t = this.tracks.get(visitor);
     if (t) this.tracks.delete(visitor); // re-insert: Map order is least-recently-active first
-    else t = { items: [], times: [], touched: 0, alive: true };
+    else t = { items: [], times: [], touched: 0, alive: true, stamp: 0 };
     this.tracks.set(visitor, t);
     t.touched = ++this.clock;
     t.items.push(item);
@@ -126,25 +135,22 @@ export class SessionModel implements ModelComponent {
   /** Ranked next items for a person (the union of these visitors' recent events). */
   recommend(visitors: string[], opts: { limit: number; includeSeen: boolean; now?: number; exclude?: Set<string> }): Scored[] {
     const own = this.ownTracks(visitors);
-    const session = mergeByTime(own).map((e) => e.item);
+    const session = sessionOf(own);
     if (session.length === 0) return [];
     const excluded = opts.exclude ? new Set([...opts.exclude].map((k) => this.index.get(k)).filter((i) => i !== undefined)) : null;
-    const graphs = { next: (i: number) => this.next.row(i), prev: (i: number) => this.prev.row(i) };
-    const ranked = rankNext(session, graphs, this.candidates(session, new Set(own)), this.params, {
+    const ranked = rankNext(session, this.graphs, this.candidates(session, own), this.params, {
       limit: opts.limit, includeSeen: opts.includeSeen, skip: excluded ? (i) => excluded.has(i) : undefined,
-    });
+    }, this.scratch);
     return ranked.map(([i, score]) => ({ key: this.keys[i], score }));
   }
 
   /** The person's items, newest first, each once. */
   history(visitors: string[], limit: number): string[] {
     const out: string[] = [];
-    const seen = new Set<number>();
-    const events = mergeByTime(this.ownTracks(visitors));
-    for (let i = events.length - 1; i >= 0 && out.length < limit; i--) {
-      if (seen.has(events[i].item)) continue;
-      seen.add(events[i].item);
-      out.push(this.keys[events[i].item]);
+    const session = sessionOf(this.ownTracks(visitors));
+    this.listed.clear();
+    for (let i = session.length - 1; i >= 0 && out.length < limit; i--) {
+      if (this.listed.add(session[i])) out.push(this.keys[session[i]]);
     }
     return out;
   }
@@ -166,30 +172,32 @@ export class SessionModel implements ModelComponent {
 
   private fromGraphs(keys: string[], limit: number, graphs: Array<[WeightGraph, number]>): Scored[] {
     const inputs = keys.map((k) => this.index.get(k)).filter((i): i is number => i !== undefined);
-    const lists: Array<[Map<number, number>, number]> = [];
+    const lists: Array<[ScoreList, number]> = [];
     inputs.forEach((item, n) => {
       for (const [g, w] of graphs) lists.push([g.row(item) ?? new Map(), w / (n + 1)]);
     });
-    const scores = blendNormalised(lists);
-    for (const i of inputs) scores.delete(i);
-    return topK(scores, limit).map(([i, score]) => ({ key: this.keys[i], score }));
+    return topK(blendNormalised(lists), limit, (i) => inputs.includes(i)).map(([i, score]) => ({ key: this.keys[i], score }));
   }
 
   /** Other visitors who recently had one of the newest session items, most recently active first. */
-  private candidates(session: number[], own: Set<Track>): Track[] {
-    const found = new Set<Track>();
-    const done = new Set<number>();
-    for (let i = session.length - 1; i >= 0 && done.size < 10; i--) {
-      if (done.has(session[i])) continue;
-      done.add(session[i]);
+  private candidates(session: readonly number[], own: Track[]): Track[] {
+    const stamp = ++this.searches;
+    for (const t of own) t.stamp = stamp; // the person's own tracks are no neighbours
+    const found: Track[] = [];
+    const done: number[] = [];
+    for (let i = session.length - 1; i >= 0 && done.length < 10; i--) {
+      if (done.includes(session[i])) continue;
+      done.push(session[i]);
       const list = this.byItem[session[i]];
       for (let j = list.length - 1, n = 0; j >= 0 && n < this.limits.sample; j--, n++) {
-        if (list[j].alive && !own.has(list[j])) found.add(list[j]);
+        const t = list[j];
+        if (t.alive && t.stamp !== stamp) {
+          t.stamp = stamp;
+          found.push(t);
+        }
       }
     }
-    const all = [...found];
-    if (all.length <= this.limits.sample) return all;
-    return all.sort((a, b) => b.touched - a.touched).slice(0, this.limits.sample);
+    return found.length <= this.limits.sample ? found : mostRecent(found, this.limits.sample);
   }
 
   /** Calls fn(a, b, 1/d) for each earlier item a within the rule window and session gap of event j. */
@@ -227,6 +235,49 @@ export class SessionModel implements ModelComponent {
     }
     return i;
   }
+}
+
+/** The person's items in time order (one device's track as is, without copying). */
+function sessionOf(own: Track[]): readonly number[] {
+  return own.length === 1 ? own[0].items : mergeByTime(own).map((e) => e.item);
+}
+
+/**
+ * The `k` most recently touched tracks, most recent first: the same as sorting all by `touched`
+ * and cutting (`touched` values are unique), but sorts only the k kept, after a quickselect
+ * finds the k-th largest `touched`. The tracks arrive in near-recency runs, which the final sort
+ * exploits; that is why this is not a BestK heap.
+ */
+function mostRecent(tracks: Track[], k: number): Track[] {
+  const touched = new Float64Array(tracks.length);
+  for (let i = 0; i < tracks.length; i++) touched[i] = tracks[i].touched;
+  const cut = kthLargest(touched, k);
+  return tracks.filter((t) => t.touched >= cut).sort((a, b) => b.touched - a.touched);
+}
+
+/** The k-th largest value (1-based) of `a`, by quickselect (reorders `a`). */
+function kthLargest(a: Float64Array, k: number): number {
+  const target = k - 1; // its index once `a` is in descending order
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] > pivot) i++;
+      while (a[j] < pivot) j--;
+      if (i <= j) {
+        const x = a[i];
+        a[i++] = a[j];
+        a[j--] = x;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break; // between the two parts, which hold only values equal to the pivot
+  }
+  return a[target];
 }
 
 /** The events of several tracks in time order (stable: a track's own order is kept on ties). */

@@ -1,9 +1,13 @@
 /**
  * Pure scoring functions of the session model: sequential rules over the person's recent items,
  * a V-SKNN session neighbourhood, repeat consumption of already-seen items, and their blend.
- * Items are dense integer indexes; every function takes plain arrays/Maps and returns scores, so
- * they are unit-tested and tuned in the evaluation harness without a server.
+ * Items are dense integer indexes; the functions take plain arrays and Maps and return scores, so
+ * they are unit-tested and tuned in the evaluation harness without a server. Scores are
+ * ItemScores, written into caller-owned buffers when given (a model's ScoringScratch): a request
+ * then allocates no per-item Maps, whose lookups and garbage dominated its cost.
  */
+import { BestK } from './best-k.js';
+import { ItemScores, ItemSet } from './item-scores.js';
 
 /** A neighbour candidate: another visitor's recent items (oldest first). */
 export interface NeighbourTrack {
@@ -43,12 +47,37 @@ export const DEFAULT_PARAMS: ScoringParams = {
   repeatDecay: 0.25,
 };
 
+/**
+ * Reusable buffers for one ranking at a time (a model ranks synchronously, so one per model).
+ * Each function below clears the buffers it writes.
+ */
+export class ScoringScratch {
+  readonly position = new ItemScores();
+  /** Items already counted for the current neighbour. */
+  readonly counted = new ItemSet();
+  readonly seen = new ItemSet();
+  readonly forward = new ItemScores();
+  readonly backward = new ItemScores();
+  readonly neighbours = new ItemScores();
+  readonly novelty = new ItemScores();
+  readonly repeat = new ItemScores();
+  readonly blended = new ItemScores();
+}
+
+/** A read-only score list: a Map<number, number> (a graph row) or ItemScores. */
+export interface ScoreList {
+  readonly size: number;
+  forEach(fn: (score: number, item: number) => void): void;
+}
+
+const NO_SCORES: ScoreList = new Map<number, number>();
+
 /** V-SKNN recency weights: linear in position, the newest item weighs 1 (Ludewig & Jannach). */
-export function positionWeights(session: readonly number[]): Map<number, number> {
-  const w = new Map<number, number>();
+export function positionWeights(session: readonly number[], out = new ItemScores()): ItemScores {
+  out.clear();
   const n = session.length;
-  for (let i = 0; i < n; i++) w.set(session[i], (i + 1) / n); // later positions overwrite with more weight
-  return w;
+  for (let i = 0; i < n; i++) out.set(session[i], (i + 1) / n); // later positions overwrite with more weight
+  return out;
 }
 
 /**
@@ -56,19 +85,24 @@ export function positionWeights(session: readonly number[]): Map<number, number>
  * srDecay^step), adds the item's outgoing transition weights normalised by its strongest one,
  * so a blockbuster's list does not drown a niche item's.
  */
-export function sequentialScores(session: readonly number[], next: (item: number) => Map<number, number> | undefined, p: ScoringParams): Map<number, number> {
-  const out = new Map<number, number>();
-  const done = new Set<number>();
+export function sequentialScores(
+  session: readonly number[],
+  next: (item: number) => ReadonlyMap<number, number> | undefined,
+  p: ScoringParams,
+  out = new ItemScores(),
+): ItemScores {
+  out.clear();
+  const done: number[] = []; // a handful (srItems): a linear scan beats a Set
   let w = 1;
-  for (let i = session.length - 1; i >= 0 && done.size < p.srItems; i--) {
+  for (let i = session.length - 1; i >= 0 && done.length < p.srItems; i--) {
     const a = session[i];
-    if (done.has(a)) continue;
-    done.add(a);
+    if (done.includes(a)) continue;
+    done.push(a);
     const row = next(a);
     if (row && row.size > 0) {
       let max = 0;
       for (const v of row.values()) if (v > max) max = v;
-      for (const [b, v] of row) out.set(b, (out.get(b) ?? 0) + (w * v) / max);
+      for (const [b, v] of row) out.add(b, (w * v) / max);
     }
     w *= p.srDecay;
   }
@@ -78,59 +112,61 @@ export function sequentialScores(session: readonly number[], next: (item: number
 /**
  * V-SKNN: similarity of each candidate = sum of the session's recency weights of the items it
  * shares; keep the k most similar; each item of a neighbour scores the neighbour's similarity.
+ * Writes scratch.neighbours (and uses scratch.position and scratch.counted).
  */
-export function neighbourhoodScores(session: readonly number[], candidates: Iterable<NeighbourTrack>, p: ScoringParams): Map<number, number> {
-  const weights = positionWeights(session);
-  // `stamp` marks items already counted for the current neighbour (one Map per call, not a Set
-  // per neighbour: this runs for hundreds of neighbours per request and allocation dominated).
-  const stamp = new Map<number, number>();
-  const sims: Array<[NeighbourTrack, number]> = [];
-  let n = 0;
+export function neighbourhoodScores(
+  session: readonly number[],
+  candidates: Iterable<NeighbourTrack>,
+  p: ScoringParams,
+  scratch = new ScoringScratch(),
+): ItemScores {
+  const weights = positionWeights(session, scratch.position);
+  const counted = scratch.counted;
+  const similar: NeighbourTrack[] = [];
+  const sims: number[] = [];
   for (const c of candidates) {
-    n++;
+    counted.clear();
     let sim = 0;
-    for (const it of c.items) {
-      const w = weights.get(it);
-      if (w === undefined || stamp.get(it) === n) continue;
-      sim += w;
-      stamp.set(it, n);
+    for (const it of c.items) if (weights.has(it) && counted.add(it)) sim += weights.get(it);
+    if (sim > 0) {
+      similar.push(c);
+      sims.push(sim);
     }
-    if (sim > 0) sims.push([c, sim]);
   }
-  sims.sort((a, b) => b[1] - a[1]);
-  const out = new Map<number, number>();
-  for (let i = 0; i < Math.min(p.k, sims.length); i++) {
-    const [c, sim] = sims[i];
-    const mark = -(i + 1); // negative: cannot collide with the similarity pass's stamps
-    for (const it of c.items) {
-      if (stamp.get(it) === mark) continue;
-      stamp.set(it, mark);
-      out.set(it, (out.get(it) ?? 0) + sim);
-    }
+  // the k most similar, most similar first; equal similarities keep candidate order
+  const nearest = new BestK(p.k);
+  sims.forEach((sim, i) => nearest.offer(i, sim));
+  const out = scratch.neighbours;
+  out.clear();
+  for (const [i, sim] of nearest.drain()) {
+    counted.clear();
+    for (const it of similar[i].items) if (counted.add(it)) out.add(it, sim);
   }
   return out;
 }
 
 /** Repeat consumption: each occurrence of a seen item adds decay^(steps back from the newest). */
-export function repeatScores(session: readonly number[], decay: number): Map<number, number> {
-  const out = new Map<number, number>();
+export function repeatScores(session: readonly number[], decay: number, out = new ItemScores()): ItemScores {
+  out.clear();
   let w = 1;
   for (let i = session.length - 1; i >= 0; i--) {
-    out.set(session[i], (out.get(session[i]) ?? 0) + w);
+    out.add(session[i], w);
     w *= decay;
   }
   return out;
 }
 
 /** Sum of lists, each divided by its own maximum first (so their scales are comparable). */
-export function blendNormalised(lists: Array<[Map<number, number>, number]>): Map<number, number> {
-  const out = new Map<number, number>();
+export function blendNormalised(lists: Array<[ScoreList, number]>, out = new ItemScores()): ItemScores {
+  out.clear();
   for (const [list, weight] of lists) {
     if (weight === 0 || list.size === 0) continue;
     let max = 0;
-    for (const v of list.values()) if (v > max) max = v;
+    list.forEach((v) => {
+      if (v > max) max = v;
+    });
     if (max <= 0) continue;
-    for (const [k, v] of list) out.set(k, (out.get(k) ?? 0) + (weight * v) / max);
+    list.forEach((v, item) => out.add(item, (weight * v) / max));
   }
   return out;
 }
@@ -141,29 +177,33 @@ export function blendNormalised(lists: Array<[Map<number, number>, number]>): Ma
  */
 export function rankNext(
   session: readonly number[],
-  graphs: { next: (item: number) => Map<number, number> | undefined; prev: (item: number) => Map<number, number> | undefined },
+  graphs: { next: (item: number) => ReadonlyMap<number, number> | undefined; prev: (item: number) => ReadonlyMap<number, number> | undefined },
   candidates: Iterable<NeighbourTrack>,
   p: ScoringParams,
   opts: { limit: number; includeSeen: boolean; skip?: (item: number) => boolean },
+  scratch = new ScoringScratch(),
 ): Array<[number, number]> {
   const novelty = blendNormalised([
-    [sequentialScores(session, graphs.next, p), p.srWeight],
-    [p.bwdWeight > 0 ? sequentialScores(session, graphs.prev, p) : new Map(), p.bwdWeight],
-    [neighbourhoodScores(session, candidates, p), 1 - p.srWeight],
-  ]);
-  let scores = novelty;
+    [sequentialScores(session, graphs.next, p, scratch.forward), p.srWeight],
+    [p.bwdWeight > 0 ? sequentialScores(session, graphs.prev, p, scratch.backward) : NO_SCORES, p.bwdWeight],
+    [neighbourhoodScores(session, candidates, p, scratch), 1 - p.srWeight],
+  ], scratch.novelty);
   if (opts.includeSeen) {
-    scores = blendNormalised([[novelty, 1], [repeatScores(session, p.repeatDecay), p.repeatWeight]]);
-  } else {
-    for (const s of session) scores.delete(s);
+    const scores = blendNormalised([[novelty, 1], [repeatScores(session, p.repeatDecay, scratch.repeat), p.repeatWeight]], scratch.blended);
+    return topK(scores, opts.limit, opts.skip);
   }
-  return topK(scores, opts.limit, opts.skip);
+  const seen = scratch.seen;
+  seen.clear();
+  for (const s of session) seen.add(s);
+  const skip = opts.skip;
+  return topK(novelty, opts.limit, skip ? (i) => seen.has(i) || skip(i) : (i) => seen.has(i));
 }
 
 /** The `limit` best entries, score descending, ties by item index (stable across runs). */
-export function topK(scores: Map<number, number>, limit: number, skip?: (item: number) => boolean): Array<[number, number]> {
-  const all: Array<[number, number]> = [];
-  for (const e of scores) if (!skip || !skip(e[0])) all.push(e);
-  all.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-  return all.slice(0, limit);
+export function topK(scores: ScoreList, limit: number, skip?: (item: number) => boolean): Array<[number, number]> {
+  const best = new BestK(limit);
+  scores.forEach((score, item) => {
+    if (!skip || !skip(item)) best.offer(item, score);
+  });
+  return best.drain();
 }
