@@ -10,7 +10,8 @@ import { pooledRandomBytes } from '../random.js';
 import type { RequestInfo } from '../api/route.js';
 import { eventDeltas, impressionDeltas, saleDeltas } from '../analytics/deltas.js';
 import type { Metrics } from '../metrics.js';
-import type { EventBatch, ImpressionRecord, SaleRecord, Storage, StoredEvent, StoreRecord, TrackedEvent } from '../storage/ports.js';
+import type { EventBatch, ImpressionRecord, RollupDelta, SaleRecord, Storage, StoredEvent, StoreRecord, TrackedEvent } from '../storage/ports.js';
+import { DeferredRollups } from './deferred-rollups.js';
 import { isBotUserAgent } from './bots.js';
 import { autoVisitorId, visitorSpec } from './visitor.js';
 import { PendingImpressions } from './pending-impressions.js';
@@ -26,7 +27,7 @@ export interface TrackContext {
 }
 
 type Item = { kind: 'event'; event: TrackedEvent } | { kind: 'sale'; sale: SaleRecord } | { kind: 'impression'; impression: ImpressionRecord };
-type ItemResult = { seq?: number; newSale?: boolean };
+type ItemResult = { seq?: number; newSale?: boolean; deferred?: RollupDelta[] };
 
 /** What one commit added, handed to every listener after the transaction succeeded. */
 export interface CommittedBatch {
@@ -49,6 +50,8 @@ export class Ingest {
   private readonly listeners: CommitListener[] = [];
   private readonly settings = new Map<string, { value: unknown; until: number }>();
   private readonly pending = new PendingImpressions();
+  /** Per-product impression counts written once per interval (null: with each impression). */
+  private readonly deferred: DeferredRollups | null;
   /** The gate steps, in order. */
   readonly gates: Gate[] = [
     { reason: 'bot', drops: (ctx) => isBotUserAgent(ctx.request.userAgent) },
@@ -61,11 +64,13 @@ export class Ingest {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly now: () => number,
-    options: { maxItems: number; maxWaitMs: number },
+    options: { maxItems: number; maxWaitMs: number; patientWaitMs?: number; productImpressionFlushMs?: number },
   ) {
+    this.deferred = options.productImpressionFlushMs ? new DeferredRollups(storage.analytics, log, options.productImpressionFlushMs) : null;
     this.buffer = new WriteBuffer<Item, ItemResult>({
       maxItems: options.maxItems,
       maxWaitMs: options.maxWaitMs,
+      patientWaitMs: options.patientWaitMs,
       write: (items) => this.write(items),
       afterCommit: (items, results) => this.publish(items, results),
     });
@@ -115,11 +120,13 @@ export class Ingest {
    * not hold for an fsync. Until its commit, the impression is found through `pendingImpression`
    * and `latestPendingShowing`, so a click that follows at once still joins it; readers of stored
    * impressions (analytics, privacy) call `settle()` first. A failed commit is logged and counted.
-   * The price: a crash loses impressions of the last few milliseconds (never an acknowledged event).
+   * Queued alone, impressions wait up to `patientWaitMs` for company, so a quiet server commits
+   * a few together instead of one fsync each; any tracked event takes them along at once.
+   * The price: a crash loses the impressions of that last moment (never an acknowledged event).
    */
   queueImpression(impression: ImpressionRecord): void {
     this.pending.add(impression);
-    this.buffer.add({ kind: 'impression', impression }).then(
+    this.buffer.add({ kind: 'impression', impression }, { patient: true }).then(
       () => this.pending.remove(impression),
       (err: unknown) => {
         this.pending.remove(impression);
@@ -139,14 +146,16 @@ export class Ingest {
     return this.pending.latestShowing(storeId, visitors, product, opts);
   }
 
-  /** Resolves once everything queued so far is committed (read-your-writes for readers of storage). */
-  settle(): Promise<void> {
-    return this.buffer.drain();
+  /** Resolves once everything queued so far is committed and counted (read-your-writes for readers of storage). */
+  async settle(): Promise<void> {
+    await this.buffer.drain();
+    await this.deferred?.flush();
   }
 
   /** Writes what is queued and stops accepting (graceful shutdown). */
-  close(): Promise<void> {
-    return this.buffer.close();
+  async close(): Promise<void> {
+    await this.buffer.close();
+    await this.deferred?.flush();
   }
 
   /** A fresh request ID for a result response. */
@@ -156,6 +165,7 @@ export class Ingest {
 
   private async write(items: Item[]): Promise<ItemResult[]> {
     const batch: EventBatch = { events: [], impressions: [], sales: [], rollups: [] };
+    const deferred = new Map<Item, RollupDelta[]>();
     for (const item of items) {
       if (item.kind === 'event') {
         batch.events.push(item.event);
@@ -165,7 +175,14 @@ export class Ingest {
         batch.rollups!.push(...saleDeltas(item.sale));
       } else {
         batch.impressions.push(item.impression);
-        batch.rollups!.push(...impressionDeltas(item.impression));
+        const deltas = impressionDeltas(item.impression);
+        if (this.deferred) {
+          // Per-product counts go to the deferred sums once this commit succeeded (publish).
+          deferred.set(item, deltas.filter((d) => d.kind === 'product'));
+          batch.rollups!.push(...deltas.filter((d) => d.kind !== 'product'));
+        } else {
+          batch.rollups!.push(...deltas);
+        }
       }
     }
     const result = await this.storage.events.commitBatch(batch);
@@ -174,7 +191,7 @@ export class Ingest {
     return items.map((item) => {
       if (item.kind === 'event') return { seq: result.eventSeqs[e++] };
       if (item.kind === 'sale') return { newSale: result.newSales[s++] };
-      return {};
+      return { deferred: deferred.get(item) };
     });
   }
 
@@ -189,6 +206,7 @@ export class Ingest {
         this.metrics.eventsAccepted.inc({ type: results[i].newSale ? 'sale' : 'sale_repeat' });
       } else {
         committed.impressions.push(item.impression);
+        if (results[i].deferred) this.deferred!.add(results[i].deferred!);
         this.metrics.eventsAccepted.inc({ type: 'impression' });
       }
     });
