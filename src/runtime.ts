@@ -61,6 +61,7 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   registerProductModels(models);
   await models.rebuild(storage);
   ingest.onCommit(models.onCommit);
+  models.startTail(storage, config.tailIntervalMs, () => ingest.currentCommit());
   privacy.onForget(models.onForget);
   catalog.onNewOrders((storeId, entries) => models.applyCatalogOrders(storeId, entries));
   const analytics = new AnalyticsService(storage, catalog, () => ingest.settle());
@@ -80,6 +81,7 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
       await app.close();
       await ingest.close();
       await catalog.stopTail();
+      await models.stopTail();
     },
   };
 }

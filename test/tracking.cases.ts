@@ -4,6 +4,13 @@
  * identity, impression → click joins, privacy/info and privacy/forget.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { inject } from 'light-my-request';
+import { pino } from 'pino';
+import { testConfig } from '../src/config/config.js';
+import { SESSION_MODEL } from '../src/recommend/person-ranking.js';
+import type { SessionModel } from '../src/recommend/session-model.js';
+import { buildRuntime } from '../src/runtime.js';
+import { openStorage } from '../src/storage/open.js';
 import { dumpAllRows } from './helpers/db.js';
 import { BROWSER_UA, makeProduct, makeTestApp, type TestApp } from './helpers/app.js';
 
@@ -23,6 +30,34 @@ export function describeTracking(backend: string, databaseUrl: () => string | un
 
     const info = async (args: Record<string, unknown>) => (await t.call('privacy/info', args, { priv: true })).body;
     const activityTypes = (body: { activity: Array<{ type: string }> }) => body.activity.map((a) => a.type).sort();
+
+    describe('several instances on one database', () => {
+      it("shows another instance's click in this instance's next visitor/* answer within a second, applied once", async () => {
+        const storage = await openStorage(t.url);
+        const other = await buildRuntime(testConfig({ tailIntervalMs: 50 }), storage, pino({ level: 'silent' }), () => clock);
+        try {
+          const ask = async (app: typeof other.app, visitor: string) => JSON.parse((await inject(app.handle, {
+            method: 'POST', url: '/v2/recommendations/visitor/history', headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA },
+            payload: JSON.stringify({ key: 'testpub', visitor, limit: 5 }),
+          })).body).result;
+          expect(await ask(other.app, 'roamer')).not.toEqual([3]); // no history yet: popularity
+          await t.call('log/click', { product: 3, visitor: 'roamer' }); // on the first instance
+          let seen: unknown = null;
+          for (let i = 0; i < 40 && JSON.stringify(seen) !== '[3]'; i++) {
+            await new Promise((r) => setTimeout(r, 25));
+            seen = await ask(other.app, 'roamer');
+          }
+          expect(seen).toEqual([3]);
+          // The first instance's own click came through its commit, not again through its tail.
+          await new Promise((r) => setTimeout(r, 1200));
+          const track = (t.runtime.models.of(1).get<SessionModel>(SESSION_MODEL) as unknown as { tracks: Map<string, { items: number[] }> }).tracks.get('roamer');
+          expect(track?.items).toHaveLength(1);
+        } finally {
+          await other.close();
+          await storage.close();
+        }
+      });
+    });
 
     describe('visitor', () => {
       it('accepts an ID of 1..32 letters and digits and records under it', async () => {

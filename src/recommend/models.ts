@@ -35,6 +35,8 @@ export interface ModelComponent {
 
 export type ComponentFactory = (storeId: number) => ModelComponent;
 
+const TAIL_PAGE = 5000;
+
 export class StoreModels {
   private readonly components = new Map<string, ModelComponent>();
 
@@ -66,6 +68,12 @@ export class StoreModels {
 export class Models {
   private readonly stores = new Map<number, StoreModels>();
   private readonly factories = new Map<string, ComponentFactory>([['popularity', () => new Popularity()]]);
+  /** The event log position the models have read up to (rebuild, then the tail). */
+  private tailSeq = 0;
+  /** Seqs above tailSeq that this instance's own commits already applied (the tail skips them). */
+  private readonly own = new Set<number>();
+  private tailTimer: NodeJS.Timeout | null = null;
+  private tailing: Promise<void> | null = null;
 
   constructor(private readonly log: Logger) {}
 
@@ -92,6 +100,7 @@ export class Models {
       for (const e of page) this.applyEvent(e);
       events += page.length;
       after = page[page.length - 1].seq;
+      this.tailSeq = after;
       if (events % 100_000 < 5000) this.log.info({ events }, 'rebuilding models');
     }
     let orders = 0;
@@ -110,10 +119,56 @@ export class Models {
 
   /** Commit listener: applies a committed batch. */
   readonly onCommit = (batch: CommittedBatch): void => {
-    for (const e of batch.events) this.applyEvent(e);
+    for (const e of batch.events) {
+      this.applyEvent(e);
+      if (this.tailTimer && e.seq > this.tailSeq) this.own.add(e.seq);
+    }
     for (const s of batch.sales) this.applySale(s);
     for (const i of batch.impressions) this.of(i.storeId).each((c) => c.applyImpression?.(i.requestId, i.visitor, i.results, i.time));
   };
+
+  /**
+   * Follows the event log for events other instances committed (SPEC §6: a click shows in the
+   * visitor's next answer in every instance within a second). Both adapters commit event seqs in
+   * order, so `seq > tailSeq` misses nothing. This instance's own events arrive through onCommit
+   * first; the tail skips those. `currentCommit` resolves once a commit in flight has been
+   * published, so an own event the tail read early is known as own before the tail decides.
+   * Not followed: other instances' logged sales (they reach the models at the next start;
+   * catalog orders are followed through the catalog tail) and impressions.
+   */
+  startTail(storage: Storage, intervalMs: number, currentCommit: () => Promise<void>): void {
+    if (this.tailTimer) return;
+    this.tailTimer = setInterval(() => {
+      this.tailing ??= this.tailOnce(storage, currentCommit)
+        .then(() => undefined, (err: unknown) => this.log.error({ err }, 'following the event log failed'))
+        .finally(() => (this.tailing = null));
+    }, intervalMs);
+    this.tailTimer.unref();
+  }
+
+  async stopTail(): Promise<void> {
+    if (this.tailTimer) clearInterval(this.tailTimer);
+    this.tailTimer = null;
+    await this.tailing;
+  }
+
+  /** Applies other instances' events committed since the last look; returns how many. */
+  async tailOnce(storage: Storage, currentCommit: () => Promise<void>): Promise<number> {
+    let applied = 0;
+    for (;;) {
+      const page = await storage.events.eventsSince(this.tailSeq, TAIL_PAGE);
+      if (page.length === 0) return applied;
+      await currentCommit();
+      for (const e of page) {
+        if (this.own.delete(e.seq)) continue;
+        this.applyEvent(e);
+        applied++;
+      }
+      this.tailSeq = page[page.length - 1].seq;
+      for (const seq of this.own) if (seq <= this.tailSeq) this.own.delete(seq);
+      if (page.length < TAIL_PAGE) return applied;
+    }
+  }
 
   /** Catalog write listener: orders pushed with /orders or a feed count as sales too. */
   applyCatalogOrders(storeId: number, entries: CatalogEntry[]): void {

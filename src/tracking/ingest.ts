@@ -146,6 +146,11 @@ export class Ingest {
     return this.pending.latestShowing(storeId, visitors, product, opts);
   }
 
+  /** Resolves when the commit running now (if any) has been published to the commit listeners. */
+  currentCommit(): Promise<void> {
+    return this.buffer.currentWrite();
+  }
+
   /** Resolves once everything queued so far is committed and counted (read-your-writes for readers of storage). */
   async settle(): Promise<void> {
     await this.buffer.drain();

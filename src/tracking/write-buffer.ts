@@ -52,6 +52,11 @@ export class WriteBuffer<T, R> {
     });
   }
 
+  /** Resolves when the write running now (if any) has committed and its afterCommit ran. */
+  async currentWrite(): Promise<void> {
+    await this.writing;
+  }
+
   /** Items waiting for a commit. */
   get pending(): number {
     return this.queue.length;
