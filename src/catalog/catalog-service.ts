@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { invalidArgument, LogicalError } from '../errors.js';
 import type { CatalogEntry, CatalogKind, Doc, Storage } from '../storage/ports.js';
+import { Poller } from '../poller.js';
 import { CatalogState, isMemoryKind, MEMORY_KINDS } from './catalog-state.js';
 import { mergeEntry, normalizeEntry, RecordError } from './normalize.js';
 
@@ -42,8 +43,7 @@ export class CatalogService {
   private readonly states = new Map<number, CatalogState>();
   private readonly loading = new Map<number, Promise<CatalogState>>();
   private lastSeq = 0;
-  private tailTimer: NodeJS.Timeout | null = null;
-  private tailing: Promise<void> | null = null;
+  private readonly tail = new Poller(() => this.tailOnce(), (err) => this.log.error({ err }, 'catalog tail failed'));
   private readonly orderListeners: Array<(storeId: number, entries: CatalogEntry[]) => void> = [];
 
   constructor(
@@ -168,21 +168,11 @@ export class CatalogService {
 
   /** Starts applying other writers' changes every intervalMs. */
   startTail(intervalMs: number): void {
-    if (this.tailTimer) return;
-    this.tailTimer = setInterval(() => {
-      if (!this.tailing) {
-        this.tailing = this.tailOnce()
-          .then(() => undefined, (err: unknown) => this.log.error({ err }, 'catalog tail failed'))
-          .finally(() => (this.tailing = null));
-      }
-    }, intervalMs);
-    this.tailTimer.unref();
+    this.tail.start(intervalMs);
   }
 
   async stopTail(): Promise<void> {
-    if (this.tailTimer) clearInterval(this.tailTimer);
-    this.tailTimer = null;
-    await this.tailing;
+    await this.tail.stop();
   }
 
   /**

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { CatalogEntry, Doc, PersonKeys, SaleRecord, Storage, StoredEvent } from '../storage/ports.js';
 import type { CommittedBatch } from '../tracking/ingest.js';
+import { Poller } from '../poller.js';
 import { Popularity } from './popularity.js';
 
 /** A purchase as models see it: logged sales and catalog orders alike. */
@@ -72,8 +73,7 @@ export class Models {
   private tailSeq = 0;
   /** Seqs above tailSeq that this instance's own commits already applied (the tail skips them). */
   private readonly own = new Set<number>();
-  private tailTimer: NodeJS.Timeout | null = null;
-  private tailing: Promise<void> | null = null;
+  private tail: Poller | null = null;
 
   constructor(private readonly log: Logger) {}
 
@@ -121,7 +121,7 @@ export class Models {
   readonly onCommit = (batch: CommittedBatch): void => {
     for (const e of batch.events) {
       this.applyEvent(e);
-      if (this.tailTimer && e.seq > this.tailSeq) this.own.add(e.seq);
+      if (this.tail?.started && e.seq > this.tailSeq) this.own.add(e.seq);
     }
     for (const s of batch.sales) this.applySale(s);
     for (const i of batch.impressions) this.of(i.storeId).each((c) => c.applyImpression?.(i.requestId, i.visitor, i.results, i.time));
@@ -137,19 +137,12 @@ export class Models {
    * catalog orders are followed through the catalog tail) and impressions.
    */
   startTail(storage: Storage, intervalMs: number, currentCommit: () => Promise<void>): void {
-    if (this.tailTimer) return;
-    this.tailTimer = setInterval(() => {
-      this.tailing ??= this.tailOnce(storage, currentCommit)
-        .then(() => undefined, (err: unknown) => this.log.error({ err }, 'following the event log failed'))
-        .finally(() => (this.tailing = null));
-    }, intervalMs);
-    this.tailTimer.unref();
+    this.tail ??= new Poller(() => this.tailOnce(storage, currentCommit), (err) => this.log.error({ err }, 'following the event log failed'));
+    this.tail.start(intervalMs);
   }
 
   async stopTail(): Promise<void> {
-    if (this.tailTimer) clearInterval(this.tailTimer);
-    this.tailTimer = null;
-    await this.tailing;
+    await this.tail?.stop();
   }
 
   /** Applies other instances' events committed since the last look; returns how many. */
