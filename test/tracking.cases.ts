@@ -48,8 +48,15 @@ export function describeTracking(backend: string, databaseUrl: () => string | un
             seen = await ask(other.app, 'roamer');
           }
           expect(seen).toEqual([3]);
-          // The first instance's own click came through its commit, not again through its tail.
+          // The first instance's own click came through its commit, not again through its tail,
+          // and a tail that finds only its own seqs past its position reads no rows at all.
+          const events = t.runtime.storage.events;
+          const reads: number[] = [];
+          const eventsSince = events.eventsSince.bind(events);
+          events.eventsSince = (after, limit) => (reads.push(after), eventsSince(after, limit));
           await new Promise((r) => setTimeout(r, 1200));
+          events.eventsSince = eventsSince;
+          expect(reads).toEqual([]);
           const track = (t.runtime.models.of(1).get<SessionModel>(SESSION_MODEL) as unknown as { tracks: Map<string, { items: number[] }> }).tracks.get('roamer');
           expect(track?.items).toHaveLength(1);
         } finally {

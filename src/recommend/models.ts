@@ -148,6 +148,14 @@ export class Models {
   /** Applies other instances' events committed since the last look; returns how many. */
   async tailOnce(storage: Storage, currentCommit: () => Promise<void>): Promise<number> {
     let applied = 0;
+    // Alone on the database, every new seq is this instance's own: then nothing needs reading.
+    const latest = await storage.events.latestEventSeq();
+    await currentCommit();
+    if (this.allOwn(latest)) {
+      for (const seq of this.own) if (seq <= latest) this.own.delete(seq);
+      this.tailSeq = Math.max(this.tailSeq, latest);
+      return 0;
+    }
     for (;;) {
       const page = await storage.events.eventsSince(this.tailSeq, TAIL_PAGE);
       if (page.length === 0) return applied;
@@ -161,6 +169,13 @@ export class Models {
       for (const seq of this.own) if (seq <= this.tailSeq) this.own.delete(seq);
       if (page.length < TAIL_PAGE) return applied;
     }
+  }
+
+  /** Whether every seq in (tailSeq, latest] is one of this instance's own (seqs without gaps). */
+  private allOwn(latest: number): boolean {
+    if (latest - this.tailSeq > this.own.size) return false;
+    for (let seq = this.tailSeq + 1; seq <= latest; seq++) if (!this.own.has(seq)) return false;
+    return true;
   }
 
   /** Catalog write listener: orders pushed with /orders or a feed count as sales too. */

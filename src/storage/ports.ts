@@ -230,6 +230,8 @@ export interface EventStore {
   setSaleAttribution(storeId: number, sale: string, attribution: Doc | null): Promise<void>;
   /** Events of every store with seq > after, oldest first (model rebuilds, other instances tailing). */
   eventsSince(after: number, limit: number): Promise<StoredEvent[]>;
+  /** The highest committed event seq of every store (0 when there is none): a tailer's cheap look. */
+  latestEventSeq(): Promise<number>;
   /** Sales of a store in time order, paged (model rebuilds). */
   scanSales(storeId: number, pageSize?: number): AsyncIterable<SaleRecord[]>;
   /**

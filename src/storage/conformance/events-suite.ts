@@ -152,6 +152,7 @@ export function runEventConformance(ctx: ConformanceContext): void {
       expect(pages.map((p) => p.length)).toEqual([3, 3, 2]);
       expect(pages.flat()).toEqual(batches.flat().map((e, i) => stored(e, seqs[i])));
       expect(await storage().events.eventsSince(seqs[0] - 1, 0)).toEqual([]);
+      expect(await storage().events.latestEventSeq()).toBe(seqs[seqs.length - 1]);
     });
   });
 

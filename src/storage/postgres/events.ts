@@ -152,6 +152,11 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null, known
       await pool.query('UPDATE sales SET attribution = $3::jsonb WHERE store_id = $1 AND sale = $2', [storeId, sale, encodeJson(attribution)]);
     },
 
+    async latestEventSeq() {
+      const { rows } = await pool.query<{ seq: string }>('SELECT coalesce(max(seq), 0) AS seq FROM events');
+      return Number(rows[0].seq);
+    },
+
     async eventsSince(after, limit) {
       if (limit <= 0) return [];
       const { rows } = await pool.query<EventRow>(`${SELECT_EVENTS} WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, limit]);

@@ -108,6 +108,10 @@ export function createSqliteEvents(db: SqliteDb, known: UniqueCache): EventStore
       db.stmt('UPDATE sales SET attribution = ? WHERE store_id = ? AND sale = ?').run(encodeJson(attribution), storeId, sale);
     },
 
+    async latestEventSeq() {
+      return (db.stmt('SELECT coalesce(max(seq), 0) AS seq FROM events').get() as { seq: number }).seq;
+    },
+
     async eventsSince(after, limit) {
       // SQLite reads a LIMIT below zero as "no limit"; the port means "nothing".
       if (limit <= 0) return [];
