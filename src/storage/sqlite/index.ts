@@ -24,6 +24,11 @@ export async function openSqlite(path: string, options: { synchronous?: 'full' |
     // newest commits on power loss or an OS crash, in exchange for no fsync per commit.
     raw.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     raw.pragma('busy_timeout = 5000');
+    // A 64 MiB page cache (the default is 2 MiB) and reads through a memory map: rollup and
+    // index pages are read again and again, and each read from the OS cache is a system call
+    // (expensive on virtual machines). Measured on log/click: 1-18 % more req/s, less CPU per click.
+    raw.pragma('cache_size = -65536');
+    raw.pragma('mmap_size = 268435456');
     raw.pragma('foreign_keys = ON');
     migrateSqlite(raw);
   } catch (err) {
