@@ -58,4 +58,16 @@ describe('DeferredRollups', () => {
     const deferred = new DeferredRollups(storage.analytics, pino({ level: 'silent' }), 60_000);
     expect(() => deferred.add([{ ...shown('a'), unique: { visitor: 'v', metric: 'visitors' } }])).toThrow('plain additive');
   });
+
+  it('writes a large flush in several transactions, every row once', async () => {
+    const calls: number[] = [];
+    const counting: AnalyticsStore = { ...storage.analytics, applyRollups: (d) => (calls.push(d.length), storage.analytics.applyRollups(d)) };
+    const deferred = new DeferredRollups(counting, pino({ level: 'silent' }), 60_000);
+    deferred.add(Array.from({ length: 450 }, (_, i) => shown(`p${i}`)));
+    await deferred.flush();
+    expect(calls).toEqual([200, 200, 50]);
+    const all = await counts();
+    expect(Object.keys(all)).toHaveLength(450);
+    expect(Object.values(all).every((n) => n === 1)).toBe(true);
+  });
 });

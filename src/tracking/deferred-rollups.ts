@@ -13,6 +13,9 @@ import type { Logger } from 'pino';
 import { rowKey } from '../storage/rollups-shared.js';
 import type { AnalyticsStore, RollupDelta, RollupMetric } from '../storage/ports.js';
 
+/** Rows per flush transaction. */
+const CHUNK = 200;
+
 export class DeferredRollups {
   private pending = new Map<string, RollupDelta>();
   private timer: NodeJS.Timeout | null = null;
@@ -48,19 +51,26 @@ export class DeferredRollups {
     }
   }
 
-  /** Writes what is pending (one transaction); resolves when this and any earlier flush are done. */
+  /**
+   * Writes what is pending, CHUNK rows per transaction with a turn of the event loop between
+   * them (a second of a busy shop is thousands of rows: one transaction would stall every
+   * request for tens of milliseconds). Resolves when this and any earlier flush are done.
+   */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const rows = [...this.pending.values()];
     this.pending = new Map();
     this.flushing = this.flushing.then(async () => {
-      if (rows.length === 0) return;
-      try {
-        await this.analytics.applyRollups(rows);
-      } catch (err) {
-        this.log.error({ err, rows: rows.length }, 'writing product impression counts failed; retrying with the next flush');
-        this.add(rows);
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        const chunk = rows.slice(i, i + CHUNK);
+        try {
+          await this.analytics.applyRollups(chunk);
+        } catch (err) {
+          this.log.error({ err, rows: chunk.length }, 'writing product impression counts failed; retrying with the next flush');
+          this.add(chunk);
+        }
+        if (i + CHUNK < rows.length) await new Promise((resolve) => setImmediate(resolve));
       }
     });
     return this.flushing;
