@@ -320,8 +320,13 @@ export interface AnalyticsStore {
   queryRollups(storeId: number, q: RollupQuery): Promise<RollupRow[]>;
   /** Deletes a store's rollups (and their per-day uniques) so they can be rebuilt from raw events. */
   clearRollups(storeId: number): Promise<void>;
-  /** Applies deltas in one transaction (rebuilds; commitBatch applies a batch's own deltas). */
-  applyRollups(deltas: RollupDelta[]): Promise<void>;
+  /**
+   * Applies deltas in one transaction (rebuilds; commitBatch applies a batch's own deltas).
+   * `durable: false` skips the flush to disk at commit (SQLite synchronous=NORMAL, PostgreSQL
+   * synchronous_commit off): a crash may lose the transaction, never corrupt. For counts that
+   * are lossy by design (deferred impression counts).
+   */
+  applyRollups(deltas: RollupDelta[], opts?: { durable?: boolean }): Promise<void>;
   /** Newest events of a store with seq > after (the live feed), newest first. */
   recentEvents(storeId: number, after: number, limit: number): Promise<StoredEvent[]>;
   /** Every impression of a store in time order, paged (rollup rebuilds and recounts). */

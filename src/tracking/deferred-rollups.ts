@@ -52,7 +52,8 @@ export class DeferredRollups {
   }
 
   /**
-   * Writes what is pending, CHUNK rows per transaction with a turn of the event loop between
+   * Writes what is pending, CHUNK rows per transaction (not flushed to disk: these counts may be
+   * lost in a crash anyway) with a turn of the event loop between
    * them (a second of a busy shop is thousands of rows: one transaction would stall every
    * request for tens of milliseconds). Resolves when this and any earlier flush are done.
    */
@@ -65,7 +66,7 @@ export class DeferredRollups {
       for (let i = 0; i < rows.length; i += CHUNK) {
         const chunk = rows.slice(i, i + CHUNK);
         try {
-          await this.analytics.applyRollups(chunk);
+          await this.analytics.applyRollups(chunk, { durable: false }); // lossy by design: no fsync
         } catch (err) {
           this.log.error({ err, rows: chunk.length }, 'writing product impression counts failed; retrying with the next flush');
           this.add(chunk);

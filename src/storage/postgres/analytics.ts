@@ -79,8 +79,11 @@ export function createPostgresAnalytics(pool: pg.Pool, known: UniqueCache): Anal
       });
     },
 
-    async applyRollups(deltas) {
-      known.addAll(await withTransaction(pool, (client) => applyPostgresRollups(client, deltas, known)));
+    async applyRollups(deltas, opts = {}) {
+      known.addAll(await withTransaction(pool, async (client) => {
+        if (opts.durable === false) await client.query('SET LOCAL synchronous_commit TO OFF');
+        return applyPostgresRollups(client, deltas, known);
+      }));
     },
 
     async recentEvents(storeId, after, limit) {

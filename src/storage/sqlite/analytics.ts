@@ -90,8 +90,10 @@ export function createSqliteAnalytics(db: SqliteDb, known: UniqueCache): Analyti
       });
     },
 
-    async applyRollups(deltas) {
-      known.addAll(db.write(() => applySqliteRollups(db, deltas, known)));
+    async applyRollups(deltas, opts = {}) {
+      const write = () => db.write(() => applySqliteRollups(db, deltas, known));
+      // The level is per connection and read at commit: lowered for this transaction only.
+      known.addAll(opts.durable === false ? db.withSynchronous('NORMAL', write) : write());
     },
 
     async recentEvents(storeId, after, limit) {

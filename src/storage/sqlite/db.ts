@@ -39,6 +39,17 @@ export class SqliteDb {
   write<T>(fn: () => T): T {
     return this.raw.transaction(fn).immediate();
   }
+
+  /** Runs fn with the connection's synchronous level set to `level`, then restores it. */
+  withSynchronous<T>(level: 'NORMAL' | 'FULL', fn: () => T): T {
+    const previous = this.raw.pragma('synchronous', { simple: true }) as number;
+    this.raw.pragma(`synchronous = ${level}`);
+    try {
+      return fn();
+    } finally {
+      this.raw.pragma(`synchronous = ${previous}`);
+    }
+  }
 }
 
 /** Maps a catalog_docs / import_staging row to the port's entry. */

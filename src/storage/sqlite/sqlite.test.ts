@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runStorageConformance } from '../conformance/suite.js';
 import { openStorage } from '../open.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { SqliteDb } from './db.js';
 import { openSqlite } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'relevo-sqlite-'));
@@ -61,5 +62,32 @@ describe('openStorage', () => {
     await expect(openStorage('mysql://localhost/relevo')).rejects.toThrow(/"mysql:"/);
     await expect(openStorage('relevo.db')).rejects.toThrow(/no scheme/);
     await expect(openStorage('sqlite:')).rejects.toThrow(/names no database/);
+  });
+});
+
+describe('sqlite rollups without a flush to disk', () => {
+  it('applies them', async () => {
+    const storage = await openSqlite(join(dir, 'lossy.db'));
+    try {
+      const day = 1_700_006_400;
+      await storage.analytics.applyRollups([{ storeId: 1, hour: day, kind: 'product', name: 'p1', api: '', metrics: { impressions: 2 } }], { durable: false });
+      const rows = await storage.analytics.queryRollups(1, { kind: 'product', grain: 'day', from: day, to: day + 86400, groupBy: 'name' });
+      expect(rows.map((r) => [r.name, r.metrics.impressions])).toEqual([['p1', 2]]);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('lowers the synchronous level for the one call only, also when it throws', () => {
+    const db = new SqliteDb(new Database(join(dir, 'level.db')));
+    try {
+      db.raw.pragma('synchronous = FULL');
+      expect(db.withSynchronous('NORMAL', () => db.raw.pragma('synchronous', { simple: true }))).toBe(1);
+      expect(db.raw.pragma('synchronous', { simple: true })).toBe(2);
+      expect(() => db.withSynchronous('NORMAL', () => { throw new Error('boom'); })).toThrow('boom');
+      expect(db.raw.pragma('synchronous', { simple: true })).toBe(2);
+    } finally {
+      db.raw.close();
+    }
   });
 });
