@@ -38,7 +38,7 @@ interface BackendResult {
   stored: number;
 }
 
-/** log/click vs bare parse-ok node:http on SQLite, then PostgreSQL when pgUrl answers. */
+/** log/click vs bare parse-ok node:http on SQLite, then on PostgreSQL when pgUrl is given. */
 export async function benchLogClick(pgUrl: string | null, rounds: number, seconds: number): Promise<Section> {
   const results: BackendResult[] = [];
   // The machine is shared: the load at the start says how much to trust the absolute numbers.
@@ -51,11 +51,11 @@ export async function benchLogClick(pgUrl: string | null, rounds: number, second
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    if (pgUrl && (await pgAnswers(pgUrl))) {
+    if (pgUrl) {
       const url = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}schema=bench_trk_${process.pid}`;
       results.push(await measure('PostgreSQL', url, bare, rounds, seconds));
     } else {
-      notes.push(`PostgreSQL not measured: no server at ${pgUrl ? pgUrl.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@') : '(none given)'}.`);
+      notes.push('PostgreSQL not measured: no server answered.');
     }
   } finally {
     await bare.stop();
@@ -130,21 +130,6 @@ async function countStoredClicks(url: string): Promise<number> {
     }
   } finally {
     await storage.close();
-  }
-}
-
-async function pgAnswers(url: string): Promise<boolean> {
-  const pg = await import('pg');
-  const client = new pg.default.Client({ connectionString: url.replace(/[?&]schema=[A-Za-z0-9_]+/, ''), connectionTimeoutMillis: 3000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 

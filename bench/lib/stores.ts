@@ -31,3 +31,19 @@ export async function createBenchStore(url: string): Promise<BenchStore> {
     await storage.close();
   }
 }
+
+/** Whether a PostgreSQL server answers at url (a `schema=` option is ignored). */
+export async function pgAnswers(url: string): Promise<boolean> {
+  const pg = await import('pg');
+  const client = new pg.default.Client({ connectionString: url.replace(/[?&]schema=[A-Za-z0-9_]+/, ''), connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
