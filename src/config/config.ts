@@ -30,7 +30,6 @@ export const configSchema = z.object({
   // previous commit ran (group commit without an idle wait).
   flushIntervalMs: intIn(0, 1000).default(0),
   flushMaxRows: intIn(1, 100000).default(2000),
-  impressionFlushMs: intIn(0, 5000).default(0),
   productImpressionFlushMs: intIn(0, 60000).default(1000),
   /** How often an instance tails the catalog change log written by other instances, ms. */
   tailIntervalMs: intIn(50, 60000).default(500),
@@ -51,7 +50,6 @@ export const ENV_BINDINGS: Record<string, keyof Config> = {
   RELEVO_ATTRIBUTION_WINDOW_HOURS: 'attributionWindowHours',
   RELEVO_FLUSH_INTERVAL_MS: 'flushIntervalMs',
   RELEVO_FLUSH_MAX_ROWS: 'flushMaxRows',
-  RELEVO_IMPRESSION_FLUSH_MS: 'impressionFlushMs',
   RELEVO_PRODUCT_IMPRESSION_FLUSH_MS: 'productImpressionFlushMs',
   RELEVO_TAIL_INTERVAL_MS: 'tailIntervalMs',
 };

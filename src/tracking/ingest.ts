@@ -64,13 +64,12 @@ export class Ingest {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly now: () => number,
-    options: { maxItems: number; maxWaitMs: number; patientWaitMs?: number; productImpressionFlushMs?: number },
+    options: { maxItems: number; maxWaitMs: number; productImpressionFlushMs?: number },
   ) {
     this.deferred = options.productImpressionFlushMs ? new DeferredRollups(storage.analytics, log, options.productImpressionFlushMs) : null;
     this.buffer = new WriteBuffer<Item, ItemResult>({
       maxItems: options.maxItems,
       maxWaitMs: options.maxWaitMs,
-      patientWaitMs: options.patientWaitMs,
       write: (items) => this.write(items),
       afterCommit: (items, results) => this.publish(items, results),
     });
@@ -120,13 +119,11 @@ export class Ingest {
    * not hold for an fsync. Until its commit, the impression is found through `pendingImpression`
    * and `latestPendingShowing`, so a click that follows at once still joins it; readers of stored
    * impressions (analytics, privacy) call `settle()` first. A failed commit is logged and counted.
-   * Queued alone, impressions wait up to `patientWaitMs` for company, so a quiet server commits
-   * a few together instead of one fsync each; any tracked event takes them along at once.
    * The price: a crash loses the impressions of that last moment (never an acknowledged event).
    */
   queueImpression(impression: ImpressionRecord): void {
     this.pending.add(impression);
-    this.buffer.add({ kind: 'impression', impression }, { patient: true }).then(
+    this.buffer.add({ kind: 'impression', impression }).then(
       () => this.pending.remove(impression),
       (err: unknown) => {
         this.pending.remove(impression);

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { WriteBuffer } from './write-buffer.js';
 
-function recordingBuffer(opts: { maxItems?: number; maxWaitMs?: number; patientWaitMs?: number; fail?: (items: number[]) => boolean; delayMs?: number } = {}) {
+function recordingBuffer(opts: { maxItems?: number; maxWaitMs?: number; fail?: (items: number[]) => boolean; delayMs?: number } = {}) {
   const batches: number[][] = [];
   const committed: number[] = [];
   const buffer = new WriteBuffer<number, number>({
     maxItems: opts.maxItems ?? 100,
     maxWaitMs: opts.maxWaitMs ?? 0,
-    patientWaitMs: opts.patientWaitMs,
     write: async (items) => {
       await new Promise((r) => setTimeout(r, opts.delayMs ?? 1));
       if (opts.fail?.(items)) throw new Error('disk full');
@@ -58,25 +57,5 @@ describe('WriteBuffer', () => {
     expect(await pending).toBe(70);
     expect(committed).toEqual([7]);
     await expect(buffer.add(8)).rejects.toThrow('closed');
-  });
-
-  it('lets patient items wait for company, and flushes them with the first urgent item', async () => {
-    const { buffer, batches } = recordingBuffer({ patientWaitMs: 60_000 });
-    const patient = [buffer.add(1, { patient: true }), buffer.add(2, { patient: true })];
-    await new Promise((r) => setTimeout(r, 30));
-    expect(batches).toEqual([]); // still waiting: nobody needs them yet
-    expect(await buffer.add(3)).toBe(30);
-    expect(await Promise.all(patient)).toEqual([10, 20]);
-    expect(batches).toEqual([[1, 2, 3]]);
-  });
-
-  it('commits patient items alone after their wait, and at once on drain', async () => {
-    const { buffer, batches } = recordingBuffer({ patientWaitMs: 20 });
-    await buffer.add(1, { patient: true });
-    expect(batches).toEqual([[1]]);
-    const slow = recordingBuffer({ patientWaitMs: 60_000 });
-    void slow.buffer.add(7, { patient: true });
-    await slow.buffer.drain();
-    expect(slow.batches).toEqual([[7]]);
   });
 });
