@@ -71,12 +71,14 @@ export function createPostgresAnalytics(pool: pg.Pool, known: UniqueCache): Anal
     },
 
     async clearRollups(storeId) {
-      known.clear();
       await withTransaction(pool, async (client) => {
         await client.query('DELETE FROM rollups WHERE store_id = $1', [storeId]);
         await client.query('DELETE FROM rollups_daily WHERE store_id = $1', [storeId]);
         await client.query('DELETE FROM rollup_uniques WHERE store_id = $1', [storeId]);
       });
+      // After the delete, not before: a commit landing in between would otherwise leave keys
+      // in the cache whose rows the delete removed, and the rebuild would skip those uniques.
+      known.clear();
     },
 
     async applyRollups(deltas, opts = {}) {

@@ -15,17 +15,30 @@ const INSERT_UNIQUE = 'INSERT OR IGNORE INTO rollup_uniques (store_id, day, kind
  * table and set of metrics; there are only a handful of sets.
  */
 function upsertRow(db: SqliteDb, table: string, values: Float64Array): { statement: ReturnType<SqliteDb['stmt']>; params: number[] } {
-  const names: string[] = [];
+  let mask = 0;
   const params: number[] = [];
   for (let i = 0; i < ROLLUP_METRICS.length; i++) {
     if (values[i] !== 0) {
-      names.push(ROLLUP_METRICS[i]);
+      mask |= 1 << i;
       params.push(values[i]);
     }
   }
-  const sql = `INSERT INTO ${table} (store_id, kind, hour, name, api, ${names.join(', ')}) VALUES (?, ?, ?, ?, ?, ${names.map(() => '?').join(', ')})
+  return { statement: db.stmt(upsertSql(table, mask)), params };
+}
+
+const upsertSqlCache = new Map<string, string>();
+
+/** The upsert text for a table and a set of metrics (bit i: ROLLUP_METRICS[i]), built once. */
+function upsertSql(table: string, mask: number): string {
+  const key = `${table}:${mask}`;
+  let sql = upsertSqlCache.get(key);
+  if (sql === undefined) {
+    const names = ROLLUP_METRICS.filter((_, i) => mask & (1 << i));
+    sql = `INSERT INTO ${table} (store_id, kind, hour, name, api, ${names.join(', ')}) VALUES (?, ?, ?, ?, ?, ${names.map(() => '?').join(', ')})
     ON CONFLICT (store_id, kind, hour, name, api) DO UPDATE SET ${names.map((m) => `${m} = ${m} + excluded.${m}`).join(', ')}`;
-  return { statement: db.stmt(sql), params };
+    upsertSqlCache.set(key, sql);
+  }
+  return sql;
 }
 
 /**
@@ -82,12 +95,12 @@ export function createSqliteAnalytics(db: SqliteDb, known: UniqueCache): Analyti
     },
 
     async clearRollups(storeId) {
-      known.clear();
       db.write(() => {
         db.stmt('DELETE FROM rollups WHERE store_id = ?').run(storeId);
         db.stmt('DELETE FROM rollups_daily WHERE store_id = ?').run(storeId);
         db.stmt('DELETE FROM rollup_uniques WHERE store_id = ?').run(storeId);
       });
+      known.clear(); // after the delete, as on PostgreSQL
     },
 
     async applyRollups(deltas, opts = {}) {
