@@ -72,7 +72,7 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
     ...privacyRoutes({ privacy }),
     ...analyticsRoutes({ analytics, now }),
     ...recommendationRoutes({ catalog, models, ingest, now }),
-    ...visitorRecommendationRoutes({ catalog, models, ingest, storage, now, log }),
+    ...visitorRecommendationRoutes({ catalog, models, ingest, storage, now }),
   ];
   const app = createApp({ config, storage, log, keys, routes, metrics, analytics });
   return {

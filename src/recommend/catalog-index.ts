@@ -11,6 +11,7 @@ interface Derived {
   version: number;
   byCategory: Map<string, string[]>;
   subtrees: Map<string, string[]>;
+  subtreeSets: Map<string, ReadonlySet<string>>;
 }
 
 const cache = new WeakMap<CatalogState, Derived>();
@@ -27,7 +28,7 @@ function derived(state: CatalogState): Derived {
       list.push(key);
     }
   }
-  const d: Derived = { version: state.version, byCategory, subtrees: new Map() };
+  const d: Derived = { version: state.version, byCategory, subtrees: new Map(), subtreeSets: new Map() };
   cache.set(state, d);
   return d;
 }
@@ -79,6 +80,14 @@ export function productsInSubtree(state: CatalogState, category: string): readon
   const list = [...keys];
   d.subtrees.set(category, list);
   return list;
+}
+
+/** The same products as a set, for membership tests (cached per catalog version like the list). */
+export function productsInSubtreeSet(state: CatalogState, category: string): ReadonlySet<string> {
+  const d = derived(state);
+  let set = d.subtreeSets.get(category);
+  if (!set) d.subtreeSets.set(category, (set = new Set(productsInSubtree(state, category))));
+  return set;
 }
 
 const SINGULAR = { products: 'product', categories: 'category', pages: 'page' } as const;

@@ -95,7 +95,7 @@ export class Models {
     const started = Date.now();
     let events = 0;
     for (let after = 0; ; ) {
-      const page = await storage.events.eventsSince(after, 5000);
+      const page = await storage.events.eventsSince(after, TAIL_PAGE);
       if (page.length === 0) break;
       for (const e of page) this.applyEvent(e);
       events += page.length;

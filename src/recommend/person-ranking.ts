@@ -6,7 +6,7 @@
  */
 import type { CatalogState } from '../catalog/catalog-state.js';
 import type { Doc, PersonKeys, Storage } from '../storage/ports.js';
-import { newestProducts } from './catalog-index.js';
+import { categoryKeys, newestProducts, productsIn } from './catalog-index.js';
 import type { StoreModels } from './models.js';
 import { SessionModel } from './session-model.js';
 
@@ -100,7 +100,7 @@ export class PersonRanking {
   /** Co-viewed neighbours of the inputs, then content neighbours of the newest input, then popularity. */
   private alternatives(inputs: string[], seen: Set<string>, now: number): string[] {
     const co = this.session.coViewed(inputs, this.pool).map((s) => s.key);
-    const content = inputs.length ? similarProducts(this.state, inputs[0], 200) : [];
+    const content = inputs.length ? nearPriceProducts(this.state, inputs[0], 200) : [];
     return [...co, ...content].filter((k) => !seen.has(k)).concat(this.fallback(now, seen));
   }
 
@@ -119,17 +119,21 @@ export class PersonRanking {
   }
 }
 
-/** Products sharing a category with `key`, nearest price first (content similarity). */
-export function similarProducts(state: CatalogState, key: string, limit: number): string[] {
+/**
+ * Products sharing a category with `key`, nearest price first (content similarity). Candidates
+ * come from the per-category index, not a scan of the catalog.
+ */
+export function nearPriceProducts(state: CatalogState, key: string, limit: number): string[] {
   const doc = state.products.get(key);
-  if (!doc || !Array.isArray(doc.categories)) return [];
-  const cats = new Set(doc.categories.map(String));
+  if (!doc) return [];
+  const candidates = new Set<string>();
+  for (const c of categoryKeys(doc)) for (const k of productsIn(state, c)) candidates.add(k);
+  candidates.delete(key);
   const price = typeof doc.price === 'number' ? doc.price : 0;
   const out: Array<[string, number]> = [];
-  for (const [k, d] of state.products) {
-    if (k === key || !Array.isArray(d.categories) || !d.categories.some((c) => cats.has(String(c)))) continue;
-    const p = typeof d.price === 'number' ? d.price : 0;
-    out.push([k, Math.abs(p - price) / Math.max(price, 1)]);
+  for (const k of candidates) {
+    const p = state.products.get(k)!.price;
+    out.push([k, Math.abs((typeof p === 'number' ? p : 0) - price) / Math.max(price, 1)]);
   }
   return out.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit).map(([k]) => k);
 }

@@ -7,7 +7,7 @@
 import type { CatalogState } from '../catalog/catalog-state.js';
 import { makeFilter } from '../catalog/filter.js';
 import type { Id } from '../storage/ports.js';
-import { categoryKeys, newestProducts, productsInSubtree } from './catalog-index.js';
+import { categoryKeys, newestProducts, productsInSubtree, productsInSubtreeSet } from './catalog-index.js';
 import { CO_PURCHASE_MODEL, type CoPurchase } from './co-purchase.js';
 import { CO_VIEW_MODEL, type CoView } from './co-view.js';
 import type { StoreModels } from './models.js';
@@ -120,26 +120,21 @@ export function rankSubstituting(c: RankContext, items: readonly string[], inclu
   return chain(includeGiven ? items : [], without(rankScores(coViews), given), similarProducts(c.state, items), without(rankScores(model.secondHop(coViews)), given), tail);
 }
 
-/** The products of a category subtree as a set (for membership tests). */
-function subtreeSet(c: RankContext, category: string): Set<string> {
-  return new Set(productsInSubtree(c.state, category));
-}
-
 /** `category/popular`: best sellers of the subtree, then its newest products. */
 export function rankCategoryPopular(c: RankContext, category: string): Iterable<string> {
-  const inside = subtreeSet(c, category);
+  const inside = productsInSubtreeSet(c.state, category);
   return chain(c.models.popularity.ranking(c.now).filter((k) => inside.has(k)), newestProducts(c.state, c.now).filter((k) => inside.has(k)));
 }
 
 /** `category/trending`: growing products of the subtree, then its best sellers. */
 export function rankCategoryTrending(c: RankContext, category: string): Iterable<string> {
-  const inside = subtreeSet(c, category);
+  const inside = productsInSubtreeSet(c.state, category);
   return chain(c.models.get<Trending>(TRENDING_MODEL).ranking(c.now).filter((k) => inside.has(k)), rankCategoryPopular(c, category));
 }
 
 /** `category/new`: newest products of the subtree. */
 export function rankCategoryNew(c: RankContext, category: string): Iterable<string> {
-  const inside = subtreeSet(c, category);
+  const inside = productsInSubtreeSet(c.state, category);
   return newestProducts(c.state, c.now).filter((k) => inside.has(k));
 }
 
@@ -148,10 +143,9 @@ export function rankCategoryNew(c: RankContext, category: string): Iterable<stri
  * buy from outside it (cross-sell for a category page), then popular products outside it.
  */
 export function rankCategoryComplementary(c: RankContext, category: string): Iterable<string> {
-  const inside = subtreeSet(c, category);
+  const inside = productsInSubtreeSet(c.state, category);
   const seeds = [...rankCategoryPopular(c, category)].slice(0, CATEGORY_SEEDS);
-  const outside = (keys: Iterable<string>) => [...keys].filter((k) => !inside.has(k));
-  return chain(outside(rankComplementary(c, seeds)), popularThenNewest(c));
+  return chain(without(rankComplementary(c, seeds), inside), popularThenNewest(c));
 }
 
 /** Popularity of one product: order score plus a tenth of its view score (views are cheaper). */

@@ -34,13 +34,11 @@ export class Bm25 {
   private readonly postings = new Map<string, Array<[number, number]>>();
   private readonly keys: string[] = [];
   private readonly lengths: number[] = [];
-  private readonly docTerms = new Map<string, Map<string, number>>();
   private avgLength = 1;
 
   constructor(docs: Iterable<readonly [string, Map<string, number>]>) {
     for (const [key, terms] of docs) {
       const i = this.keys.push(key) - 1;
-      this.docTerms.set(key, terms);
       let length = 0;
       for (const [term, tf] of terms) {
         let list = this.postings.get(term);
@@ -72,11 +70,6 @@ export class Bm25 {
       }
     }
     return scores;
-  }
-
-  /** The stored terms of a document (undefined when not indexed). */
-  terms(key: string): Map<string, number> | undefined {
-    return this.docTerms.get(key);
   }
 }
 

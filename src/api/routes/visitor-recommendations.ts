@@ -11,8 +11,7 @@ import { PersonRanking, type Person } from '../../recommend/person-ranking.js';
 import { shapeResults } from '../../recommend/results.js';
 import type { Storage } from '../../storage/ports.js';
 import { recordImpression } from '../../tracking/impressions.js';
-import { Ingest } from '../../tracking/ingest.js';
-import type { Logger } from 'pino';
+import type { Ingest } from '../../tracking/ingest.js';
 import { visitorArg } from '../../tracking/visitor.js';
 import { route, type HandlerContext, type RouteDef } from '../route.js';
 import { bool, email, id } from '../schemas.js';
@@ -24,7 +23,6 @@ export interface VisitorRecommendationDeps {
   ingest: Ingest;
   storage: Storage;
   now: () => number;
-  log?: Logger;
 }
 
 const visitorSchema = z.object({ ...resultArgs, visitor: visitorArg(), email: email().optional(), include_seen: bool().optional() });
