@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { CORS_HEADERS, endpointName, isPublicEndpoint } from './api/dispatch.js';
 import { isV2Call, v2Handler, type RequestHandler } from './api/http.js';
 import { shapeError } from './api/envelope.js';
-import type { RequestInfo, RouteDef } from './api/route.js';
+import type { RouteDef } from './api/route.js';
 import type { Config } from './config/config.js';
 import { LogicalError, ParsingError } from './errors.js';
 import { registerDashboard, type DashboardAnalytics } from './dashboard/routes.js';

@@ -11,10 +11,6 @@ export class PendingImpressions {
   private readonly byRequestId = new Map<string, ImpressionRecord>();
   private readonly byVisitor = new Map<string, ImpressionRecord[]>();
 
-  get size(): number {
-    return this.byRequestId.size;
-  }
-
   add(imp: ImpressionRecord): void {
     this.byRequestId.set(`${imp.storeId}/${imp.requestId}`, imp);
     const k = `${imp.storeId}/${imp.visitor}`;
