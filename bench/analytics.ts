@@ -67,7 +67,8 @@ async function fill(storage: Storage, storeId: number, total: number, end: numbe
         batch.rollups!.push(...eventDeltas(e));
         if (random() < 0.07) {
           const lines = [{ product, id: product, price: 10 + Math.floor(random() * 200), quantity: 1 }];
-          const s = { storeId, sale: `s${sale++}`, saleId: `s${sale}`, time: time + 60, visitor, email: null, customer: null, lines, attribution: null as Record<string, unknown> | null };
+          const id = `s${sale++}`;
+          const s = { storeId, sale: id, saleId: id, time: time + 60, visitor, email: null, customer: null, lines, attribution: null as Record<string, unknown> | null };
           s.attribution = attributeSale(lines, s.time, [{ time, product, labels: [label], api, external: false, requestId: null, position: 0 }], 86400) as unknown as Record<string, unknown>;
           batch.sales.push(s);
           batch.rollups!.push(...saleDeltas(s));
