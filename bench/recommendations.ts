@@ -80,12 +80,12 @@ interface Measured {
 
 /** Latency at 1 and 4 connections, then throughput against bare node:http in alternating rounds. */
 export async function benchVisitorComplementary(size: RecommendationBenchSize, rounds: number, seconds: number, connections: number): Promise<Section> {
-  return section(size, await measure(size, 'full', rounds, seconds, connections), rounds, seconds, connections);
+  return section(size, await measure(size, rounds, seconds, connections), rounds, seconds, connections);
 }
 
-async function measure(size: RecommendationBenchSize, synchronous: 'full' | 'normal', rounds: number, seconds: number, connections: number): Promise<Measured> {
+async function measure(size: RecommendationBenchSize, rounds: number, seconds: number, connections: number): Promise<Measured> {
   const dir = mkdtempSync(join(tmpdir(), 'relevo-bench-'));
-  const url = `sqlite:${join(dir, 'bench.db')}${synchronous === 'normal' ? '?synchronous=normal' : ''}`;
+  const url = `sqlite:${join(dir, 'bench.db')}`;
   const seeded = Date.now();
   const { publicKey } = await seed(url, size);
   const seedSeconds = (Date.now() - seeded) / 1000;
@@ -124,13 +124,12 @@ async function measure(size: RecommendationBenchSize, synchronous: 'full' | 'nor
 }
 
 function section(size: RecommendationBenchSize, run: Measured, rounds: number, seconds: number, connections: number): Section {
-  const cols = [run];
   const p99 = (ls: LoadResult[]) => median(ls.map((l) => l.p99));
   const ratio = (m: Measured) => median(m.ours.map((o, i) => o / m.base[i]));
   const show = (kind: 'ms' | 'rps' | 'ratio', v: number) => (kind === 'ms' ? `${v.toFixed(1)} ms` : kind === 'rps' ? fmt(v) : v.toFixed(2));
   const cell = (kind: 'ms' | 'rps' | 'ratio', v: number, ok: boolean | null, per: number[]) =>
     `${ok === null ? show(kind, v) : `**${show(kind, v)}** ${ok ? '✓' : '✗'}`} (${per.map((x) => (kind === 'ratio' ? x.toFixed(2) : fmt(x))).join(', ')})`;
-  const row = (name: string, target: string, f: (m: Measured) => string) => `| ${name} | ${target} | ${cols.map(f).join(' | ')} |`;
+  const row = (name: string, target: string, f: (m: Measured) => string) => `| ${name} | ${target} | ${f(run)} |`;
   return {
     title: 'visitor/complementary: latency and throughput',
     markdown: [

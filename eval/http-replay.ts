@@ -10,20 +10,14 @@ import { join } from 'node:path';
 import { spawnRelevo } from '../bench/lib/processes.js';
 import { createBenchStore, type BenchStore } from '../bench/lib/stores.js';
 import { byStart, eventsInTimeOrder, type Split } from './data.js';
-import { Metrics, withoutSeen, type Summary } from './metrics.js';
-
-export interface HttpResult {
-  name: string;
-  excluded: Summary;
-  allowed: Summary;
-}
+import { Metrics, withoutSeen } from './metrics.js';
+import type { MethodResult } from './offline.js';
 
 export interface HttpReplay {
-  results: HttpResult[];
+  results: MethodResult[];
   /** Endpoints that did not exist on the server (reported as n/a). */
   missing: string[];
   trainSeconds: number;
-  catalog: number;
 }
 
 /** Product IDs as the data spells them: numbers when numeric, so Clerk clients see numbers. */
@@ -69,7 +63,7 @@ export async function replayOverHttp(split: Split, log: (line: string) => void):
     await sendTraining(client, split);
     const trainSeconds = (Date.now() - started) / 1000;
     log(`eval: training clicks sent in ${trainSeconds.toFixed(1)} s; replaying ${split.test.length} test sessions…`);
-    return { ...(await replayTest(client, split, log)), trainSeconds, catalog: items.length };
+    return { ...(await replayTest(client, split, items.length, log)), trainSeconds };
   } finally {
     await server.stop();
     await store.drop();
@@ -95,7 +89,7 @@ async function sendTraining(client: Client, split: Split): Promise<void> {
 }
 
 /** Each test session in start order; per prefix: the click, then each recommendation call. */
-async function replayTest(client: Client, split: Split, log: (line: string) => void): Promise<{ results: HttpResult[]; missing: string[] }> {
+async function replayTest(client: Client, split: Split, catalog: number, log: (line: string) => void): Promise<{ results: MethodResult[]; missing: string[] }> {
   const calls = [
     { name: 'visitor/complementary (excl. seen)', endpoint: 'recommendations/visitor/complementary', args: {} as Record<string, unknown>, variant: 'excluded' as const },
     { name: 'visitor/complementary (include_seen)', endpoint: 'recommendations/visitor/complementary', args: { include_seen: true }, variant: 'allowed' as const },
@@ -129,7 +123,6 @@ async function replayTest(client: Client, split: Split, log: (line: string) => v
     }
     if (++done % 500 === 0) log(`eval: ${done}/${split.test.length} test sessions`);
   }
-  const catalog = new Set([...split.train, ...split.test].flatMap((x) => x.items)).size;
   const results = calls.filter((c) => !missing.has(c.endpoint)).map((c) => {
     const i = calls.indexOf(c);
     return { name: c.name, excluded: metrics[i].excluded.summary(catalog), allowed: metrics[i].allowed.summary(catalog) };

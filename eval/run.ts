@@ -88,7 +88,7 @@ function report(o: EvalOptions, describe: string, train: number, test: number, r
     ...rows.map(line),
     '',
     ...notes,
-    notes.length ? '' : '',
+    '',
     '"excl. seen": items of the prefix removed (what a product widget shows; the HTTP row asks with `include_seen` false). The unmarked columns allow repeats (`include_seen: true` for the HTTP rows), the session-rec convention. Latency is per request, measured by the client.',
   ].join('\n');
 }
