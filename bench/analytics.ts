@@ -16,6 +16,7 @@ import { AnalyticsService } from '../src/analytics/service.js';
 import { CatalogService } from '../src/catalog/catalog-service.js';
 import { createStore } from '../src/stores/keys.js';
 import { openStorage } from '../src/storage/open.js';
+import { seededRandom } from '../src/random.js';
 import type { EventBatch, Storage } from '../src/storage/ports.js';
 import type { Section } from './foundation.js';
 import { fmt, median } from './lib/load.js';
@@ -26,19 +27,10 @@ const LABELS = ['Home page - Popular', 'Home page - Trending', 'Product page - A
 const APIS = ['recommendations/popular', 'recommendations/substituting', 'recommendations/complementary', 'search/search'];
 const DAYS = 90;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Writes `total` events (impressions 45 %, views 40 %, clicks 14 %, sales 1 %) over 90 days. */
 async function fill(storage: Storage, storeId: number, total: number, end: number, onProgress: (n: number) => void): Promise<void> {
-  const random = prng(5_000_000);
+  const random = seededRandom(5_000_000);
   const products = 20_000;
   const visitors = 200_000;
   let written = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pooledRandomBytes, randomHex } from './random.js';
+import { pooledRandomBytes, randomHex, seededRandom } from './random.js';
 
 describe('pooled random bytes', () => {
   it('hands out distinct bytes across pool refills', () => {
@@ -15,5 +15,16 @@ describe('pooled random bytes', () => {
     for (let i = 0; i < 600; i++) pooledRandomBytes(16);
     expect(first.equals(copy)).toBe(true);
     expect(() => pooledRandomBytes(5000)).toThrow(RangeError);
+  });
+});
+
+describe('seededRandom', () => {
+  it('gives the same sequence for the same seed, in [0, 1)', () => {
+    const a = seededRandom(42);
+    const b = seededRandom(42);
+    const xs = Array.from({ length: 100 }, () => a());
+    expect(Array.from({ length: 100 }, () => b())).toEqual(xs);
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(seededRandom(43)()).not.toBe(xs[0]);
   });
 });

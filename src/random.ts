@@ -34,3 +34,17 @@ function reserve(n: number): void {
     offset = 0;
   }
 }
+
+/**
+ * A small seeded PRNG (mulberry32) for reproducible data (demo history, benchmarks): the same
+ * sequence on every machine. Not for anything secret.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -8,6 +8,7 @@
 import type { RequestInfo } from '../api/route.js';
 import type { Runtime } from '../runtime.js';
 import type { Doc, StoreRecord } from '../storage/ports.js';
+import { seededRandom } from '../random.js';
 import { Ingest, type TrackContext } from '../tracking/ingest.js';
 
 const PLACEMENTS = [
@@ -20,17 +21,6 @@ const PLACEMENTS = [
 const QUERIES = ['toner', 'hp ink', 'usb-c cable', 'hdmi', 'privacy filter', 'laser printer', 'headset', 'mouse', 'ssd', 'webcam 4k'];
 const CONCURRENCY = 64;
 
-/** A small seeded PRNG (mulberry32), so the demo history is the same on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Step = (runtime: Runtime, ctx: TrackContext) => Promise<unknown> | void;
 
@@ -74,7 +64,7 @@ function planVisit(v: number, start: number, random: () => number, products: Doc
 
 /** Writes `days` days of shopper history ending at `now` into the demo store. */
 export async function generateDemoHistory(runtime: Runtime, store: StoreRecord, now: number, days = 14): Promise<{ impressions: number; clicks: number; sales: number }> {
-  const random = prng(20261129);
+  const random = seededRandom(20261129); // the same demo history on every machine
   const catalog = [...(await runtime.catalog.state(store.id)).products.values()];
   if (catalog.length === 0) return { impressions: 0, clicks: 0, sales: 0 };
   // Some products sell far more than others, as in any shop.
