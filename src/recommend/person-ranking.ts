@@ -52,7 +52,7 @@ export class PersonRanking {
 
   /** visitor/complementary: the session model's next items, then popularity. */
   visitorComplementary(p: Person, now: number, includeSeen: boolean): string[] {
-    const recs = this.session.recommend(p.visitors, { limit: this.pool, includeSeen, now }).map((s) => s.key);
+    const recs = this.session.recommend(p.visitors, { limit: this.pool, includeSeen }).map((s) => s.key);
     const seen = includeSeen ? new Set<string>() : new Set(this.session.history(p.visitors, 10_000));
     return [...recs, ...this.fallback(now, seen)];
   }

@@ -133,7 +133,7 @@ export class SessionModel implements ModelComponent {
   }
 
   /** Ranked next items for a person (the union of these visitors' recent events). */
-  recommend(visitors: string[], opts: { limit: number; includeSeen: boolean; now?: number; exclude?: Set<string> }): Scored[] {
+  recommend(visitors: string[], opts: { limit: number; includeSeen: boolean; exclude?: Set<string> }): Scored[] {
     const own = this.ownTracks(visitors);
     const session = sessionOf(own);
     if (session.length === 0) return [];
@@ -282,7 +282,6 @@ function kthLargest(a: Float64Array, k: number): number {
 
 /** The events of several tracks in time order (stable: a track's own order is kept on ties). */
 export function mergeByTime(tracks: Array<{ items: number[]; times: number[] }>): Array<{ item: number; time: number }> {
-  if (tracks.length === 1) return tracks[0].items.map((item, i) => ({ item, time: tracks[0].times[i] }));
   const all = tracks.flatMap((t) => t.items.map((item, i) => ({ item, time: t.times[i] })));
   return all.sort((a, b) => a.time - b.time);
 }
