@@ -6,6 +6,7 @@
  */
 import type { ImpressionRecord, RollupDelta, RollupKind, RollupMetric, SaleRecord, TrackedEvent } from '../storage/ports.js';
 import { readAttribution, type Channel } from './attribution.js';
+import { round } from './metrics.js';
 
 type Metrics = Partial<Record<RollupMetric, number>>;
 
@@ -14,7 +15,6 @@ export function hourOf(time: number): number {
   return Math.floor(time / 3600) * 3600;
 }
 
-const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
 function delta(storeId: number, time: number, kind: RollupKind, name: string, api: string, metrics: Metrics, extra: Partial<RollupDelta> = {}): RollupDelta {
   return { storeId, hour: hourOf(time), kind, name, api, metrics, ...extra };

@@ -2,7 +2,7 @@
  * Driver-free rollup helpers shared by both adapters: which deltas of a batch apply, merging
  * deltas that hit the same row, and mapping summed rows back to the port's shape.
  */
-import { ROLLUP_METRICS, type RollupDelta, type RollupMetric, type RollupQuery, type RollupRow } from './ports.js';
+import { HOURLY_KINDS, ROLLUP_METRICS, type RollupDelta, type RollupMetric, type RollupQuery, type RollupRow } from './ports.js';
 
 export const METRIC_COLUMNS = ROLLUP_METRICS.join(', ');
 export const DAY = 86400;
@@ -15,7 +15,7 @@ export const rowKey = (d: RollupDelta) => `${d.storeId}${US}${d.kind}${US}${d.ho
 
 /** The per-day unique a delta asks for (null when none). */
 export function uniqueKey(d: RollupDelta): string | null {
-  return d.unique ? uniqueKeyOf(d.storeId, Math.floor(d.hour / DAY) * DAY, d.kind, d.name, d.api, d.unique.metric, d.unique.visitor) : null;
+  return d.unique ? uniqueKeyOf(d.storeId, dayOf(d.hour), d.kind, d.name, d.api, d.unique.metric, d.unique.visitor) : null;
 }
 
 /** The key of a per-day unique from its columns. */
@@ -24,7 +24,9 @@ export function uniqueKeyOf(storeId: number, day: number, kind: string, name: st
 }
 
 /** The daily row of a merged hourly row. */
-export const dayOf = (hour: number) => Math.floor(hour / DAY) * DAY;
+export function dayOf(hour: number): number {
+  return Math.floor(hour / DAY) * DAY;
+}
 
 /** Drops the deltas of sales that were not new (`newSales` holds `storeId/sale` keys of inserted sales). */
 export function applicableDeltas(deltas: RollupDelta[], newSales: Set<string>): RollupDelta[] {
@@ -58,6 +60,20 @@ export function mergeDeltas(deltas: RollupDelta[], isNewUnique: (key: string) =>
     }
   }
   return [...rows.values()].filter((r) => r.values.some((v) => v !== 0));
+}
+
+/**
+ * A batch's deltas merged into hourly rows (HOURLY_KINDS only) and daily rows (every kind).
+ * `fresh` holds the per-day uniques the batch inserted; each grain consumes its own copy, since
+ * a unique is new for its first delta only.
+ */
+export function mergeByGrain(deltas: RollupDelta[], fresh: ReadonlySet<string>): { hourly: MergedRow[]; daily: MergedRow[] } {
+  const freshHourly = new Set(fresh);
+  const freshDaily = new Set(fresh);
+  return {
+    hourly: mergeDeltas(deltas.filter((d) => HOURLY_KINDS.includes(d.kind)), (key) => freshHourly.delete(key)),
+    daily: mergeDeltas(deltas.map((d) => ({ ...d, hour: dayOf(d.hour) })), (key) => freshDaily.delete(key)),
+  };
 }
 
 /**

@@ -5,8 +5,8 @@
  * cannot deadlock.
  */
 import type pg from 'pg';
-import { HOURLY_KINDS, ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
-import { bucketExpression, DAY, dayOf, groupClause, groupsByName, mergeDeltas, METRIC_COLUMNS, rowKey, SUM_METRICS, tableOf, toRollupRow, uniqueKey, uniqueKeyOf, type UniqueCache } from '../rollups-shared.js';
+import { ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
+import { bucketExpression, dayOf, groupClause, groupsByName, mergeByGrain, METRIC_COLUMNS, rowKey, SUM_METRICS, tableOf, toRollupRow, uniqueKey, uniqueKeyOf, type MergedRow, type UniqueCache } from '../rollups-shared.js';
 import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toColumns, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
 import { chunk, withTransaction } from './pool.js';
 
@@ -28,7 +28,7 @@ export async function applyPostgresRollups(client: pg.PoolClient, deltas: Rollup
   const uniques = new Map<string, unknown[]>();
   for (const d of deltas) {
     const key = uniqueKey(d);
-    if (key && d.unique && !uniques.has(key) && !known.has(key)) uniques.set(key, [d.storeId, Math.floor(d.hour / DAY) * DAY, d.kind, d.name, d.api, d.unique.metric, d.unique.visitor]);
+    if (key && d.unique && !uniques.has(key) && !known.has(key)) uniques.set(key, [d.storeId, dayOf(d.hour), d.kind, d.name, d.api, d.unique.metric, d.unique.visitor]);
   }
   const fresh = new Set<string>();
   const sortedUniques = [...uniques.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, v]) => v);
@@ -36,14 +36,13 @@ export async function applyPostgresRollups(client: pg.PoolClient, deltas: Rollup
     const { rows } = await client.query(INSERT_UNIQUES, toColumns(part, 7));
     for (const r of rows) fresh.add(uniqueKeyOf(Number(r.store_id), Number(r.day), r.kind, r.name, r.api, r.metric, r.visitor));
   }
-  // Each grain consumes its own copy of the fresh set (a unique is new for its first delta only).
-  const hourly = new Set(fresh);
-  await upsert(client, 'rollups', mergeDeltas(deltas.filter((d) => HOURLY_KINDS.includes(d.kind)), (key) => hourly.delete(key)));
-  await upsert(client, 'rollups_daily', mergeDeltas(deltas.map((d) => ({ ...d, hour: dayOf(d.hour) })), (key) => fresh.delete(key)));
+  const { hourly, daily } = mergeByGrain(deltas, fresh);
+  await upsert(client, 'rollups', hourly);
+  await upsert(client, 'rollups_daily', daily);
   return [...uniques.keys()];
 }
 
-async function upsert(client: pg.PoolClient, table: string, merged: ReturnType<typeof mergeDeltas>): Promise<void> {
+async function upsert(client: pg.PoolClient, table: string, merged: MergedRow[]): Promise<void> {
   const sorted = merged.sort((a, b) => (rowKey(a.delta) < rowKey(b.delta) ? -1 : 1));
   const rows = sorted.map(({ delta: d, values }) => [d.storeId, d.kind, d.hour, d.name, d.api, ...values]);
   for (const part of chunk(rows)) await client.query(upsertRows(table), toColumns(part, 5 + ROLLUP_METRICS.length));

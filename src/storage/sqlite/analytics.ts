@@ -2,8 +2,8 @@
  * Analytics on SQLite: rollup increments applied inside the caller's transaction (commitBatch or
  * a rebuild), and the grouped reads behind the analytics API. Reads touch rollups only.
  */
-import { HOURLY_KINDS, ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
-import { bucketExpression, DAY, dayOf, groupClause, groupsByName, mergeDeltas, METRIC_COLUMNS, SUM_METRICS, tableOf, toRollupRow, uniqueKey, UniqueCache } from '../rollups-shared.js';
+import { ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
+import { bucketExpression, groupClause, groupsByName, mergeByGrain, SUM_METRICS, tableOf, toRollupRow, uniqueKey, UniqueCache, dayOf } from '../rollups-shared.js';
 import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
 import type { SqliteDb } from './db.js';
 
@@ -54,18 +54,14 @@ export function applySqliteRollups(db: SqliteDb, deltas: RollupDelta[], known: U
     const key = uniqueKey(d);
     if (!key || !d.unique || known.has(key)) continue;
     touched.push(key);
-    if (insertUnique.run(d.storeId, Math.floor(d.hour / DAY) * DAY, d.kind, d.name, d.api, d.unique.metric, d.unique.visitor).changes === 1) fresh.add(key);
+    if (insertUnique.run(d.storeId, dayOf(d.hour), d.kind, d.name, d.api, d.unique.metric, d.unique.visitor).changes === 1) fresh.add(key);
   }
-  // A unique is new for its first delta only (the others of the batch find it inserted); each
-  // grain consumes its own copy of the fresh set.
-  const hourly = new Set(fresh);
-  for (const { delta: d, values } of mergeDeltas(deltas.filter((d) => HOURLY_KINDS.includes(d.kind)), (key) => hourly.delete(key))) {
-    const { statement, params } = upsertRow(db, 'rollups', values);
-    statement.run(d.storeId, d.kind, d.hour, d.name, d.api, ...params);
-  }
-  for (const { delta: d, values } of mergeDeltas(deltas.map((d) => ({ ...d, hour: dayOf(d.hour) })), (key) => fresh.delete(key))) {
-    const { statement, params } = upsertRow(db, 'rollups_daily', values);
-    statement.run(d.storeId, d.kind, d.hour, d.name, d.api, ...params);
+  const { hourly, daily } = mergeByGrain(deltas, fresh);
+  for (const [table, rows] of [['rollups', hourly], ['rollups_daily', daily]] as const) {
+    for (const { delta: d, values } of rows) {
+      const { statement, params } = upsertRow(db, table, values);
+      statement.run(d.storeId, d.kind, d.hour, d.name, d.api, ...params);
+    }
   }
   return touched;
 }
