@@ -8,7 +8,7 @@ const dir = mkdtempSync(join(tmpdir(), 'relevo-open-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('openStorage', () => {
-  it('opens SQLite with synchronous=normal and the default full', async () => {
+  it('accepts the synchronous=normal option as well as the default (the level itself is per connection, not observable here)', async () => {
     for (const url of [`sqlite:${join(dir, 'a.db')}`, `sqlite:${join(dir, 'b.db')}?synchronous=normal`]) {
       const storage = await openStorage(url);
       expect(storage.dialect).toBe('sqlite');
