@@ -124,7 +124,12 @@ export function runEventConformance(ctx: ConformanceContext): void {
       };
       let writing = true;
       const tailer = (async () => {
-        while (writing) await tail();
+        // A tailer polls; it must let I/O run between polls (a SQLite commit resolves only after
+        // its fsync, which a loop of bare microtasks would starve).
+        while (writing) {
+          await tail();
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       })();
       await Promise.all([storage(), ...handles].map(async (h, w) => {
         for (let round = 0; round < 15; round++) await commit(h, { events: [event(id, `w${w}`), event(id, `w${w}`, { product: `p${round}` })] });

@@ -37,7 +37,8 @@ export function createSqliteEvents(db: SqliteDb, known: UniqueCache): EventStore
   return {
     async commitBatch(batch) {
       let touched: string[] = [];
-      const result = db.write(() => {
+      // The fsync runs off the event loop; the answer still waits for it (durableWrite).
+      const result = await db.durableWrite(() => {
         const insertEvent = db.stmt(INSERT_EVENT);
         const eventSeqs = batch.events.map((event) => Number(insertEvent.run(...eventValues(event, Number)).lastInsertRowid));
         // DO NOTHING keeps the first impression of a request_id, within the batch and across batches.

@@ -78,6 +78,37 @@ describe('sqlite rollups without a flush to disk', () => {
     }
   });
 
+  it('commits a durable write with NORMAL, then fsyncs the WAL off the event loop', async () => {
+    const path = join(dir, 'durable.db');
+    const db = new SqliteDb(new Database(path));
+    try {
+      db.raw.pragma('journal_mode = WAL');
+      db.raw.pragma('synchronous = FULL');
+      db.raw.exec('CREATE TABLE t (x INTEGER)');
+      const levels: number[] = [];
+      const ticks: string[] = [];
+      const write = db.durableWrite(() => {
+        levels.push(db.raw.pragma('synchronous', { simple: true }) as number);
+        db.stmt('INSERT INTO t VALUES (1)').run();
+        return 'done';
+      });
+      setImmediate(() => ticks.push('event loop ran while the fsync was pending'));
+      expect(await write).toBe('done');
+      expect(levels).toEqual([1]); // NORMAL inside the transaction
+      expect(db.raw.pragma('synchronous', { simple: true })).toBe(2); // FULL again for every other write
+      expect(ticks).toHaveLength(1);
+      await db.durableWrite(() => db.stmt('INSERT INTO t VALUES (2)').run());
+      expect(db.raw.prepare('SELECT count(*) FROM t').pluck().get()).toBe(2);
+      // A failing transaction rejects and leaves nothing behind.
+      await expect(db.durableWrite(() => { db.stmt('INSERT INTO t VALUES (3)').run(); throw new Error('boom'); })).rejects.toThrow('boom');
+      expect(db.raw.prepare('SELECT count(*) FROM t').pluck().get()).toBe(2);
+      expect(db.raw.pragma('synchronous', { simple: true })).toBe(2);
+    } finally {
+      db.closeWal();
+      db.raw.close();
+    }
+  });
+
   it('lowers the synchronous level for the one call only, also when it throws', () => {
     const db = new SqliteDb(new Database(join(dir, 'level.db')));
     try {
