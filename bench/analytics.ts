@@ -68,6 +68,7 @@ async function fill(storage: Storage, storeId: number, total: number, end: numbe
       }
     }
     await storage.events.commitBatch(batch);
+    while ((await storage.analytics.applyQueuedRollups(100)) > 0); // as the server's RollupApplier does
     onProgress(written);
   }
 }

@@ -33,8 +33,14 @@ interface Sent {
   unanswered: number;
 }
 
-function serve(url: string): Promise<Child> {
-  return spawnWithPort('bin/relevo.js', ['serve', '--port', '0', '--db', url], { RELEVO_DEMO: '0', HOST: '127.0.0.1', RELEVO_LOG_LEVEL: 'info' });
+function serve(url: string, env: Record<string, string> = {}): Promise<Child> {
+  return spawnWithPort('bin/relevo.js', ['serve', '--port', '0', '--db', url], { RELEVO_DEMO: '0', HOST: '127.0.0.1', RELEVO_LOG_LEVEL: 'info', ...env });
+}
+
+/** The store's all-time click and order counts in the rollups (what the dashboard reads). */
+async function rollupTotals(storage: Storage, storeId: number): Promise<{ clicks: number; orders: number }> {
+  const rows = await storage.analytics.queryRollups(storeId, { kind: 'total', grain: 'day', from: 0, to: 2 ** 31, groupBy: 'name' });
+  return { clicks: rows[0]?.metrics.clicks ?? 0, orders: rows[0]?.metrics.orders ?? 0 };
 }
 
 async function post(port: number, endpoint: string, args: Record<string, unknown>): Promise<boolean> {
@@ -120,7 +126,8 @@ export function describeCrash(backend: string, makeUrl: () => { url: string; cle
       let server: Child | null = null;
       try {
         await withStorage(url, async () => undefined); // creates the store before the server opens the database
-        server = await serve(url);
+        // Rollup increments wait in their queue for a minute: the kill leaves them there.
+        server = await serve(url, { RELEVO_ROLLUP_FLUSH_MS: '60000' });
         const sent: Sent = { clicks: new Set(), sales: new Set(), salesSent: new Set(), unanswered: 0 };
         const run = load(server.port, sent);
         // Kill after RUN_MS once enough was acknowledged (a busy machine may need longer).
@@ -148,6 +155,8 @@ export function describeCrash(backend: string, makeUrl: () => { url: string; cle
         expect([...before.clicks].filter(([, n]) => n > 1)).toEqual([]);
         expect([...sent.sales].filter((id) => !before.sales.has(id))).toEqual([]);
         expect([...before.sales].filter(([, n]) => n > 1)).toEqual([]);
+        const queued = await withStorage(url, rollupTotals);
+        expect(queued.clicks).toBeLessThan(before.clicks.size); // counted only once applied
 
         // Restart on the same database and send every sale once more (answered or not before).
         server = await serve(url);
@@ -165,6 +174,8 @@ export function describeCrash(backend: string, makeUrl: () => { url: string; cle
         expect(after.sales.size).toBe(sent.salesSent.size);
         expect([...after.sales].filter(([, n]) => n !== 1)).toEqual([]);
         expect(after.clicks).toEqual(before.clicks);
+        // The restart applied what the crash left queued, exactly once.
+        expect(await withStorage(url, rollupTotals)).toEqual({ clicks: after.clicks.size, orders: after.sales.size });
       } finally {
         if (server) server.proc.kill('SIGKILL');
         await cleanup();

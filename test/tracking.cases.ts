@@ -239,6 +239,9 @@ export function describeTracking(backend: string, databaseUrl: () => string | un
         expect(answers.map((a) => a.body)).toEqual([OK, OK, OK]);
         expect(await countSales()).toBe(1);
         expect((await t.inject({ method: 'GET', url: '/metrics' })).body).toContain('relevo_events_accepted_total{type="sale"} 1');
+        // The copies share one group commit: the order and its revenue are counted once too.
+        const overview = (await t.call('analytics/overview', { from: clock - 86400, to: clock + 86400 }, { method: 'GET', priv: true })).body;
+        expect(overview).toMatchObject({ orders: 1, revenue: 10 });
       });
     });
 

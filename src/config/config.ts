@@ -30,7 +30,7 @@ export const configSchema = z.object({
   // previous commit ran (group commit without an idle wait).
   flushIntervalMs: intIn(0, 1000).default(0),
   flushMaxRows: intIn(1, 100000).default(2000),
-  productImpressionFlushMs: intIn(0, 60000).default(1000),
+  rollupFlushMs: intIn(0, 60000).default(1000),
   /** How often an instance tails the catalog change log written by other instances, ms. */
   tailIntervalMs: intIn(50, 60000).default(500),
 });
@@ -50,7 +50,7 @@ export const ENV_BINDINGS: Record<string, keyof Config> = {
   RELEVO_ATTRIBUTION_WINDOW_HOURS: 'attributionWindowHours',
   RELEVO_FLUSH_INTERVAL_MS: 'flushIntervalMs',
   RELEVO_FLUSH_MAX_ROWS: 'flushMaxRows',
-  RELEVO_PRODUCT_IMPRESSION_FLUSH_MS: 'productImpressionFlushMs',
+  RELEVO_ROLLUP_FLUSH_MS: 'rollupFlushMs',
   RELEVO_TAIL_INTERVAL_MS: 'tailIntervalMs',
 };
 

@@ -182,7 +182,11 @@ export interface EventBatch {
   events: TrackedEvent[];
   impressions: ImpressionRecord[];
   sales: SaleRecord[];
-  /** Analytics increments committed in the same transaction (see RollupDelta). */
+  /**
+   * Analytics increments of the batch (see RollupDelta). commitBatch queues them, with the
+   * records they count and in the same transaction, in the rollup queue (one row per store and
+   * batch); applyQueuedRollups adds them to the rollup rows later, many batches at a time.
+   */
   rollups?: RollupDelta[];
 }
 
@@ -289,6 +293,7 @@ export interface RollupDelta {
   api: string;
   metrics: Partial<Record<RollupMetric, number>>;
   unique?: { visitor: string; metric: 'visitors' | 'clickers' };
+  /** Applies only if this sale (ID) was new in the batch; a batch carries one set of deltas per sale ID. */
   onlyIfNewSale?: string;
 }
 
@@ -318,15 +323,18 @@ export interface RollupQuery {
 /** Analytics reads (rollups only: no dashboard query scans raw events). */
 export interface AnalyticsStore {
   queryRollups(storeId: number, q: RollupQuery): Promise<RollupRow[]>;
-  /** Deletes a store's rollups (and their per-day uniques) so they can be rebuilt from raw events. */
+  /** Deletes a store's rollups, their per-day uniques and its queued increments, so they can be rebuilt from raw events. */
   clearRollups(storeId: number): Promise<void>;
+  /** Applies deltas in one transaction (rebuilds; tracked batches go through the queue). */
+  applyRollups(deltas: RollupDelta[]): Promise<void>;
   /**
-   * Applies deltas in one transaction (rebuilds; commitBatch applies a batch's own deltas).
-   * `durable: false` skips the flush to disk at commit (SQLite synchronous=NORMAL, PostgreSQL
-   * synchronous_commit off): a crash may lose the transaction, never corrupt. For counts that
-   * are lossy by design (deferred impression counts).
+   * Takes up to `maxRows` of the oldest queued rows (any store, any process), adds their deltas
+   * to the rollups and deletes them, in one transaction; resolves with how many it took (0: the
+   * queue is empty). The commit is not flushed to disk (SQLite synchronous=NORMAL, PostgreSQL
+   * synchronous_commit off): a transaction lost in a crash loses its deletes too, so its rows are
+   * applied again, never twice. Concurrent callers take disjoint rows.
    */
-  applyRollups(deltas: RollupDelta[], opts?: { durable?: boolean }): Promise<void>;
+  applyQueuedRollups(maxRows: number): Promise<number>;
   /** Newest events of a store with seq > after (the live feed), newest first. */
   recentEvents(storeId: number, after: number, limit: number): Promise<StoredEvent[]>;
   /** Every impression of a store in time order, paged (rollup rebuilds and recounts). */

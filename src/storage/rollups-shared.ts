@@ -33,6 +33,27 @@ export function applicableDeltas(deltas: RollupDelta[], newSales: Set<string>): 
   return deltas.filter((d) => d.onlyIfNewSale === undefined || newSales.has(`${d.storeId}/${d.onlyIfNewSale}`));
 }
 
+/**
+ * The rollup-queue rows of a batch's applicable deltas: one [storeId, JSON array] per store
+ * (a store's rows can then be dropped with its rollups). `onlyIfNewSale` was settled by the
+ * commit and is left out.
+ */
+export function queueRows(deltas: RollupDelta[]): Array<[storeId: number, deltas: string]> {
+  const byStore = new Map<number, RollupDelta[]>();
+  for (const d of deltas) {
+    const { onlyIfNewSale: _settled, ...rest } = d;
+    const list = byStore.get(d.storeId);
+    if (list) list.push(rest);
+    else byStore.set(d.storeId, [rest]);
+  }
+  return [...byStore].map(([storeId, list]) => [storeId, JSON.stringify(list)]);
+}
+
+/** The deltas of queued rows, oldest row first. */
+export function queuedDeltas(rows: Array<{ deltas: string }>): RollupDelta[] {
+  return rows.flatMap((r) => JSON.parse(r.deltas) as RollupDelta[]);
+}
+
 const METRIC_INDEX: Record<string, number> = Object.fromEntries(ROLLUP_METRICS.map((m, i) => [m, i]));
 
 /** One merged row: the delta that named it and its summed metrics in ROLLUP_METRICS order. */

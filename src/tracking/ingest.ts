@@ -10,11 +10,11 @@ import { pooledRandomBytes } from '../random.js';
 import type { RequestInfo } from '../api/route.js';
 import { eventDeltas, impressionDeltas, saleDeltas } from '../analytics/deltas.js';
 import type { Metrics } from '../metrics.js';
-import type { EventBatch, ImpressionRecord, RollupDelta, SaleRecord, Storage, StoredEvent, StoreRecord, TrackedEvent } from '../storage/ports.js';
-import { DeferredRollups } from './deferred-rollups.js';
+import type { EventBatch, ImpressionRecord, SaleRecord, Storage, StoredEvent, StoreRecord, TrackedEvent } from '../storage/ports.js';
 import { isBotUserAgent } from './bots.js';
 import { autoVisitorId, visitorSpec } from './visitor.js';
 import { PendingImpressions } from './pending-impressions.js';
+import { RollupApplier } from './rollup-applier.js';
 import { WriteBuffer } from './write-buffer.js';
 
 export type DropReason = 'bot' | 'tracking_disabled' | 'no_visitor';
@@ -27,7 +27,7 @@ export interface TrackContext {
 }
 
 type Item = { kind: 'event'; event: TrackedEvent } | { kind: 'sale'; sale: SaleRecord } | { kind: 'impression'; impression: ImpressionRecord };
-type ItemResult = { seq?: number; newSale?: boolean; deferred?: RollupDelta[] };
+type ItemResult = { seq?: number; newSale?: boolean };
 
 /** What one commit added, handed to every listener after the transaction succeeded. */
 export interface CommittedBatch {
@@ -50,8 +50,8 @@ export class Ingest {
   private readonly listeners: CommitListener[] = [];
   private readonly settings = new Map<string, { value: unknown; until: number }>();
   private readonly pending = new PendingImpressions();
-  /** Per-product impression counts written once per interval (null: with each impression). */
-  private readonly deferred: DeferredRollups | null;
+  /** Applies the rollup increments each commit queues. */
+  private readonly rollups: RollupApplier;
   /** The gate steps, in order. */
   readonly gates: Gate[] = [
     { reason: 'bot', drops: (ctx) => isBotUserAgent(ctx.request.userAgent) },
@@ -64,9 +64,9 @@ export class Ingest {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly now: () => number,
-    options: { maxItems: number; maxWaitMs: number; productImpressionFlushMs?: number },
+    options: { maxItems: number; maxWaitMs: number; rollupFlushMs?: number },
   ) {
-    this.deferred = options.productImpressionFlushMs ? new DeferredRollups(storage.analytics, log, options.productImpressionFlushMs) : null;
+    this.rollups = new RollupApplier(storage.analytics, log, options.rollupFlushMs ?? 1000);
     this.buffer = new WriteBuffer<Item, ItemResult>({
       maxItems: options.maxItems,
       maxWaitMs: options.maxWaitMs,
@@ -151,13 +151,19 @@ export class Ingest {
   /** Resolves once everything queued so far is committed and counted (read-your-writes for readers of storage). */
   async settle(): Promise<void> {
     await this.buffer.drain();
-    await this.deferred?.flush();
+    await this.rollups.flush();
+  }
+
+  /** Applies rollup increments a crash left queued (start-up). */
+  recover(): Promise<void> {
+    return this.rollups.flush();
   }
 
   /** Writes what is queued and stops accepting (graceful shutdown). */
   async close(): Promise<void> {
     await this.buffer.close();
-    await this.deferred?.flush();
+    await this.rollups.flush();
+    this.rollups.stop();
   }
 
   /** A fresh request ID for a result response. */
@@ -167,33 +173,31 @@ export class Ingest {
 
   private async write(items: Item[]): Promise<ItemResult[]> {
     const batch: EventBatch = { events: [], impressions: [], sales: [], rollups: [] };
-    const deferred = new Map<Item, RollupDelta[]>();
+    // Copies of one sale in a batch (a shop retrying at once) share the sale's `onlyIfNewSale`:
+    // only the first copy may bring deltas, or a new sale would be counted once per copy.
+    const salesCounted = new Set<string>();
     for (const item of items) {
       if (item.kind === 'event') {
         batch.events.push(item.event);
         batch.rollups!.push(...eventDeltas(item.event));
       } else if (item.kind === 'sale') {
         batch.sales.push(item.sale);
-        batch.rollups!.push(...saleDeltas(item.sale));
+        const key = `${item.sale.storeId}/${item.sale.sale}`;
+        if (!salesCounted.has(key)) batch.rollups!.push(...saleDeltas(item.sale));
+        salesCounted.add(key);
       } else {
         batch.impressions.push(item.impression);
-        const deltas = impressionDeltas(item.impression);
-        if (this.deferred) {
-          // Per-product counts go to the deferred sums once this commit succeeded (publish).
-          deferred.set(item, deltas.filter((d) => d.kind === 'product'));
-          batch.rollups!.push(...deltas.filter((d) => d.kind !== 'product'));
-        } else {
-          batch.rollups!.push(...deltas);
-        }
+        batch.rollups!.push(...impressionDeltas(item.impression));
       }
     }
     const result = await this.storage.events.commitBatch(batch);
+    if (batch.rollups!.length > 0) this.rollups.queued();
     let e = 0;
     let s = 0;
     return items.map((item) => {
       if (item.kind === 'event') return { seq: result.eventSeqs[e++] };
       if (item.kind === 'sale') return { newSale: result.newSales[s++] };
-      return { deferred: deferred.get(item) };
+      return {};
     });
   }
 
@@ -208,7 +212,6 @@ export class Ingest {
         this.metrics.eventsAccepted.inc({ type: results[i].newSale ? 'sale' : 'sale_repeat' });
       } else {
         committed.impressions.push(item.impression);
-        if (results[i].deferred) this.deferred!.add(results[i].deferred!);
         this.metrics.eventsAccepted.inc({ type: 'impression' });
       }
     });

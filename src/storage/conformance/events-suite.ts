@@ -4,7 +4,7 @@
  * visitors, so the event log (global) is only read from marks or filtered by store.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { EventBatch, Id, ImpressionRecord, SaleRecord, Storage, StoredEvent, TrackedEvent } from '../ports.js';
+import type { EventBatch, Id, ImpressionRecord, RollupDelta, SaleRecord, Storage, StoredEvent, TrackedEvent } from '../ports.js';
 import { IMPRESSION_WINDOW } from '../shared.js';
 import type { ConformanceContext } from './suite.js';
 
@@ -158,6 +158,62 @@ export function runEventConformance(ctx: ConformanceContext): void {
       expect(pages.flat()).toEqual(batches.flat().map((e, i) => stored(e, seqs[i])));
       expect(await storage().events.eventsSince(seqs[0] - 1, 0)).toEqual([]);
       expect(await storage().events.latestEventSeq()).toBe(seqs[seqs.length - 1]);
+    });
+  });
+
+  describe('events: queued rollups', () => {
+    const HOUR = Math.floor(T0 / 3600) * 3600;
+    const DAY = Math.floor(T0 / 86400) * 86400;
+    const click = (storeId: number, product: string, visitor: string): RollupDelta[] => [
+      { storeId, hour: HOUR, kind: 'total', name: '', api: '', metrics: { clicks: 1 }, unique: { visitor, metric: 'clickers' } },
+      { storeId, hour: HOUR, kind: 'product', name: product, api: '', metrics: { clicks: 1 } },
+    ];
+    const products = async (storeId: number) =>
+      Object.fromEntries((await storage().analytics.queryRollups(storeId, { kind: 'product', grain: 'day', from: DAY, to: DAY + 86400, groupBy: 'name' })).map((r) => [r.name, r.metrics.clicks]));
+    const total = async (storeId: number) =>
+      (await storage().analytics.queryRollups(storeId, { kind: 'total', grain: 'hour', from: HOUR, to: HOUR + 3600, groupBy: 'name' }))[0]?.metrics;
+    const drain = async (handle: Storage, maxRows: number) => {
+      let taken = 0;
+      for (let n = -1; n !== 0; taken += n) n = await handle.analytics.applyQueuedRollups(maxRows);
+      return taken;
+    };
+
+    it('queues a batch\'s increments with it and counts them once applied', async () => {
+      const { id } = await newStore();
+      const [v1, v2] = [visitor(), visitor()];
+      await commit(storage(), { events: [event(id, v1)], rollups: [...click(id, 'p1', v1), ...click(id, 'p1', v2), ...click(id, 'p2', v1)] });
+      expect(await products(id)).toEqual({});
+      expect(await drain(storage(), 100)).toBeGreaterThanOrEqual(1);
+      expect(await products(id)).toEqual({ p1: 2, p2: 1 });
+      expect(await total(id)).toMatchObject({ clicks: 3, clickers: 2 });
+      expect(await storage().analytics.applyQueuedRollups(100)).toBe(0);
+      expect(await products(id)).toEqual({ p1: 2, p2: 1 });
+    });
+
+    it('queues nothing for a repeated sale', async () => {
+      const { id } = await newStore();
+      const orders = (n: number): RollupDelta => ({ storeId: id, hour: HOUR, kind: 'total', name: '', api: '', metrics: { orders: n }, onlyIfNewSale: 'o9' });
+      await commit(storage(), { sales: [sale(id, 'o9')], rollups: [orders(1)] });
+      await commit(storage(), { sales: [sale(id, 'o9')], rollups: [orders(1)] });
+      await drain(storage(), 100);
+      expect(await total(id)).toMatchObject({ orders: 1 });
+    });
+
+    it('applies each queued row exactly once when three handles drain at the same time', async () => {
+      const { id } = await newStore();
+      for (let b = 0; b < 30; b++) await commit(storage(), { rollups: click(id, `p${b % 3}`, visitor()) });
+      await Promise.all([storage(), ...handles].map((h) => drain(h, 4)));
+      expect(await products(id)).toEqual({ p0: 10, p1: 10, p2: 10 });
+      expect(await total(id)).toMatchObject({ clicks: 30, clickers: 30 });
+    });
+
+    it('drops a store\'s queued increments with its rollups, and only that store\'s', async () => {
+      const [a, b] = [await newStore(), await newStore()];
+      await commit(storage(), { rollups: [...click(a.id, 'p1', visitor()), ...click(b.id, 'p1', visitor())] });
+      await storage().analytics.clearRollups(a.id);
+      await drain(storage(), 100);
+      expect(await products(a.id)).toEqual({});
+      expect(await products(b.id)).toEqual({ p1: 1 });
     });
   });
 

@@ -6,11 +6,16 @@
  */
 import type pg from 'pg';
 import { ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
-import { bucketExpression, dayOf, groupClause, groupsByName, mergeByGrain, METRIC_COLUMNS, rowKey, SUM_METRICS, tableOf, toRollupRow, uniqueKey, uniqueKeyOf, type MergedRow, type UniqueCache } from '../rollups-shared.js';
+import { bucketExpression, dayOf, groupClause, groupsByName, mergeByGrain, METRIC_COLUMNS, rowKey, SUM_METRICS, tableOf, toRollupRow, uniqueKey, uniqueKeyOf, queuedDeltas, type MergedRow, type UniqueCache } from '../rollups-shared.js';
 import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toColumns, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
 import { chunk, withTransaction } from './pool.js';
 
 const json = (value: unknown): unknown => value;
+/** Queued rows of rollup increments (commitBatch, inside its transaction). */
+export const INSERT_QUEUED = 'INSERT INTO rollup_queue (store_id, deltas) SELECT * FROM unnest($1::bigint[], $2::text[])';
+/** Takes the oldest queued rows that no other transaction holds. */
+const TAKE_QUEUED = `DELETE FROM rollup_queue WHERE id IN (SELECT id FROM rollup_queue ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+  RETURNING id, deltas`;
 const INSERT_UNIQUES = `INSERT INTO rollup_uniques (store_id, day, kind, name, api, metric, visitor)
   SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
   ON CONFLICT DO NOTHING
@@ -74,17 +79,26 @@ export function createPostgresAnalytics(pool: pg.Pool, known: UniqueCache): Anal
         await client.query('DELETE FROM rollups WHERE store_id = $1', [storeId]);
         await client.query('DELETE FROM rollups_daily WHERE store_id = $1', [storeId]);
         await client.query('DELETE FROM rollup_uniques WHERE store_id = $1', [storeId]);
+        await client.query('DELETE FROM rollup_queue WHERE store_id = $1', [storeId]);
       });
       // After the delete, not before: a commit landing in between would otherwise leave keys
       // in the cache whose rows the delete removed, and the rebuild would skip those uniques.
       known.clear();
     },
 
-    async applyRollups(deltas, opts = {}) {
+    async applyRollups(deltas) {
+      known.addAll(await withTransaction(pool, (client) => applyPostgresRollups(client, deltas, known)));
+    },
+
+    async applyQueuedRollups(maxRows) {
+      let taken = 0;
       known.addAll(await withTransaction(pool, async (client) => {
-        if (opts.durable === false) await client.query('SET LOCAL synchronous_commit TO OFF');
-        return applyPostgresRollups(client, deltas, known);
+        await client.query('SET LOCAL synchronous_commit TO OFF');
+        const { rows } = await client.query<{ id: string; deltas: string }>(TAKE_QUEUED, [maxRows]);
+        taken = rows.length;
+        return applyPostgresRollups(client, queuedDeltas(rows.sort((a, b) => Number(a.id) - Number(b.id))), known);
       }));
+      return taken;
     },
 
     async recentEvents(storeId, after, limit) {

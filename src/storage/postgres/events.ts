@@ -17,8 +17,8 @@ import {
   IMPRESSION_COLUMNS, IMPRESSION_WINDOW, impressionValues, SALE_COLUMNS, saleValues, scrubAttribution, storeKey, toColumns, toImpression, toSale,
   toStoredEvent, type EventRow, type ImpressionRow, type SaleRow,
 } from '../shared.js';
-import { applicableDeltas, type UniqueCache } from '../rollups-shared.js';
-import { applyPostgresRollups, forgetPostgresRollupVisitors } from './analytics.js';
+import { applicableDeltas, queueRows } from '../rollups-shared.js';
+import { forgetPostgresRollupVisitors, INSERT_QUEUED } from './analytics.js';
 import { catalogWriter } from './catalog.js';
 import { forgetPostgresIdentity } from './identity.js';
 import { chunk, schemaLockId, toNumber, withTransaction } from './pool.js';
@@ -60,7 +60,7 @@ const LATEST_SHOWING = `SELECT i.* FROM unnest($2::text[]) AS v(visitor) CROSS J
  * `writer`, a pool of their own, so a commit never queues behind the reads of the requests it
  * is about to answer (one commit runs at a time per instance anyway).
  */
-export function createPostgresEvents(pool: pg.Pool, schema: string | null, known: UniqueCache, writer: pg.Pool = pool): EventStore {
+export function createPostgresEvents(pool: pg.Pool, schema: string | null, writer: pg.Pool = pool): EventStore {
   const lockId = schemaLockId(schema);
 
   async function insertEvents(client: pg.PoolClient, events: TrackedEvent[]): Promise<number[]> {
@@ -95,18 +95,17 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null, known
 
   return {
     async commitBatch(batch) {
-      let touched: string[] = [];
-      const result = await withTransaction(writer, async (client) => {
+      return withTransaction(writer, async (client) => {
         await insertImpressions(client, batch.impressions);
         const newSales = await insertSales(client, batch.sales);
         const eventSeqs = await insertEvents(client, batch.events);
-        // Rollups last (see analytics.ts on lock order); a repeated sale's deltas are dropped.
+        // Rollup increments are queued with what they count (applyQueuedRollups adds them up
+        // later, many batches per transaction); a repeated sale's deltas are dropped here.
         const inserted = new Set(batch.sales.filter((_, i) => newSales[i]).map((s) => `${s.storeId}/${s.sale}`));
-        touched = await applyPostgresRollups(client, applicableDeltas(batch.rollups ?? [], inserted), known);
+        const queued = queueRows(applicableDeltas(batch.rollups ?? [], inserted));
+        if (queued.length > 0) await client.query(INSERT_QUEUED, toColumns(queued, 2));
         return { newSales, eventSeqs };
       });
-      known.addAll(touched); // committed: these visitors are counted for their day
-      return result;
     },
 
     async findImpression(storeId, requestId) {

@@ -178,6 +178,19 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       DELETE FROM rollups WHERE kind NOT IN ('total', 'label', 'channel');
     `,
   },
+  {
+    version: 5,
+    sql: `
+      -- Rollup increments queued by each group commit (a JSON array of deltas per store and
+      -- batch), applied to the rollups and deleted in one later transaction, many at a time.
+      CREATE TABLE rollup_queue (
+        id BIGSERIAL PRIMARY KEY,
+        store_id BIGINT NOT NULL,
+        deltas TEXT NOT NULL
+      );
+      CREATE INDEX rollup_queue_store ON rollup_queue (store_id);
+    `,
+  },
 ];
 
 /**

@@ -3,11 +3,13 @@
  * a rebuild), and the grouped reads behind the analytics API. Reads touch rollups only.
  */
 import { ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
-import { bucketExpression, groupClause, groupsByName, mergeByGrain, SUM_METRICS, tableOf, toRollupRow, uniqueKey, UniqueCache, dayOf } from '../rollups-shared.js';
+import { bucketExpression, groupClause, groupsByName, mergeByGrain, SUM_METRICS, tableOf, toRollupRow, uniqueKey, UniqueCache, dayOf, queuedDeltas } from '../rollups-shared.js';
 import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
 import type { SqliteDb } from './db.js';
 
 const json = (text: unknown): unknown => (text === null ? null : JSON.parse(text as string));
+/** One queued row of rollup increments (commitBatch, inside its transaction). */
+export const INSERT_QUEUED = 'INSERT INTO rollup_queue (store_id, deltas) VALUES (?, ?)';
 const INSERT_UNIQUE = 'INSERT OR IGNORE INTO rollup_uniques (store_id, day, kind, name, api, metric, visitor) VALUES (?, ?, ?, ?, ?, ?, ?)';
 /**
  * The upsert of one merged row, naming only the metrics it changes (a click touches one or two
@@ -95,14 +97,27 @@ export function createSqliteAnalytics(db: SqliteDb, known: UniqueCache): Analyti
         db.stmt('DELETE FROM rollups WHERE store_id = ?').run(storeId);
         db.stmt('DELETE FROM rollups_daily WHERE store_id = ?').run(storeId);
         db.stmt('DELETE FROM rollup_uniques WHERE store_id = ?').run(storeId);
+        db.stmt('DELETE FROM rollup_queue WHERE store_id = ?').run(storeId);
       });
       known.clear(); // after the delete, as on PostgreSQL
     },
 
-    async applyRollups(deltas, opts = {}) {
-      const write = () => db.write(() => applySqliteRollups(db, deltas, known));
-      // The level is per connection and read at commit: lowered for this transaction only.
-      known.addAll(opts.durable === false ? db.withSynchronous('NORMAL', write) : write());
+    async applyRollups(deltas) {
+      known.addAll(db.write(() => applySqliteRollups(db, deltas, known)));
+    },
+
+    async applyQueuedRollups(maxRows) {
+      let touched: string[] = [];
+      // One writer at a time: the oldest maxRows rows are exactly those with id <= the last one read.
+      const taken = db.withSynchronous('NORMAL', () => db.write(() => {
+        const rows = db.stmt('SELECT id, deltas FROM rollup_queue ORDER BY id LIMIT ?').all(maxRows) as Array<{ id: number; deltas: string }>;
+        if (rows.length === 0) return 0;
+        touched = applySqliteRollups(db, queuedDeltas(rows), known);
+        db.stmt('DELETE FROM rollup_queue WHERE id <= ?').run(rows[rows.length - 1].id);
+        return rows.length;
+      }));
+      known.addAll(touched);
+      return taken;
     },
 
     async recentEvents(storeId, after, limit) {

@@ -10,8 +10,8 @@ import {
   IMPRESSION_WINDOW, impressionShows, impressionValues, newestFirst, SALE_COLUMNS, saleValues, scrubAttribution, scrubOrderDoc,
   toImpression, toSale, toStoredEvent, type EventRow, type ImpressionRow, type SaleRow,
 } from '../shared.js';
-import { applicableDeltas, type UniqueCache } from '../rollups-shared.js';
-import { applySqliteRollups, forgetSqliteRollupVisitors } from './analytics.js';
+import { applicableDeltas, queueRows } from '../rollups-shared.js';
+import { forgetSqliteRollupVisitors, INSERT_QUEUED } from './analytics.js';
 import type { SqliteDb } from './db.js';
 import { forgetSqliteIdentity } from './identity.js';
 
@@ -33,10 +33,9 @@ const personSalesBy = (column: string, list: string) => `SELECT rowid FROM sales
 const PERSON_SALES = `rowid IN (${personSalesBy('visitor', 'visitors')} UNION ALL ${personSalesBy('email', 'emails')} UNION ALL ${personSalesBy('customer', 'customers')})`;
 
 /** The EventStore port over one SQLite connection. */
-export function createSqliteEvents(db: SqliteDb, known: UniqueCache): EventStore {
+export function createSqliteEvents(db: SqliteDb): EventStore {
   return {
     async commitBatch(batch) {
-      let touched: string[] = [];
       // The fsync runs off the event loop; the answer still waits for it (durableWrite).
       const result = await db.durableWrite(() => {
         const insertEvent = db.stmt(INSERT_EVENT);
@@ -47,12 +46,13 @@ export function createSqliteEvents(db: SqliteDb, known: UniqueCache): EventStore
         // A sale repeated in the batch finds its first copy already inserted: changes 0, so false.
         const insertSale = db.stmt(INSERT_SALE);
         const newSales = batch.sales.map((sale) => insertSale.run(...saleValues(sale)).changes === 1);
-        // Rollups commit with what they count; a repeated sale's deltas are dropped here.
+        // Rollup increments are queued with what they count (applyQueuedRollups adds them up
+        // later, many batches per transaction); a repeated sale's deltas are dropped here.
         const inserted = new Set(batch.sales.filter((_, i) => newSales[i]).map((s) => `${s.storeId}/${s.sale}`));
-        touched = applySqliteRollups(db, applicableDeltas(batch.rollups ?? [], inserted), known);
+        const enqueue = db.stmt(INSERT_QUEUED);
+        for (const [storeId, deltas] of queueRows(applicableDeltas(batch.rollups ?? [], inserted))) enqueue.run(storeId, deltas);
         return { newSales, eventSeqs };
       });
-      known.addAll(touched); // committed: these visitors are counted for their day
       return result;
     },
 

@@ -184,6 +184,19 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       DELETE FROM rollups WHERE kind NOT IN ('total', 'label', 'channel');
     `,
   },
+  {
+    version: 5,
+    sql: `
+      -- Rollup increments queued by each group commit (a JSON array of deltas per store and
+      -- batch), applied to the rollups and deleted in one later transaction, many at a time.
+      CREATE TABLE rollup_queue (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        store_id INTEGER NOT NULL,
+        deltas TEXT NOT NULL
+      );
+      CREATE INDEX rollup_queue_store ON rollup_queue (store_id);
+    `,
+  },
 ];
 
 /** Applies pending migrations, each in its own IMMEDIATE transaction; safe when several processes open at once. */

@@ -65,21 +65,12 @@ describe('openStorage', () => {
   });
 });
 
-describe('sqlite rollups without a flush to disk', () => {
-  it('applies them', async () => {
-    const storage = await openSqlite(join(dir, 'lossy.db'));
-    try {
-      const day = 1_700_006_400;
-      await storage.analytics.applyRollups([{ storeId: 1, hour: day, kind: 'product', name: 'p1', api: '', metrics: { impressions: 2 } }], { durable: false });
-      const rows = await storage.analytics.queryRollups(1, { kind: 'product', grain: 'day', from: day, to: day + 86400, groupBy: 'name' });
-      expect(rows.map((r) => [r.name, r.metrics.impressions])).toEqual([['p1', 2]]);
-    } finally {
-      await storage.close();
-    }
-  });
+describe('sqlite durable writes', () => {
+  const own = mkdtempSync(join(tmpdir(), 'relevo-durable-'));
+  afterAll(() => rmSync(own, { recursive: true, force: true }));
 
   it('commits a durable write with NORMAL, then fsyncs the WAL off the event loop', async () => {
-    const path = join(dir, 'durable.db');
+    const path = join(own, 'durable.db');
     const db = new SqliteDb(new Database(path));
     try {
       db.raw.pragma('journal_mode = WAL');
@@ -110,7 +101,7 @@ describe('sqlite rollups without a flush to disk', () => {
   });
 
   it('lowers the synchronous level for the one call only, also when it throws', () => {
-    const db = new SqliteDb(new Database(join(dir, 'level.db')));
+    const db = new SqliteDb(new Database(join(own, 'level.db')));
     try {
       db.raw.pragma('synchronous = FULL');
       expect(db.withSynchronous('NORMAL', () => db.raw.pragma('synchronous', { simple: true }))).toBe(1);
