@@ -12,6 +12,10 @@ describe('session scoring (pure)', () => {
     expect([...positionWeights([7, 8, 9, 10])]).toEqual([[7, 0.25], [8, 0.5], [9, 0.75], [10, 1]]);
   });
 
+  it('or decays them exponentially per event back, an item seen twice keeping its newest weight', () => {
+    expect(new Map(positionWeights([7, 8, 7, 9], undefined, 0.5))).toEqual(new Map([[9, 1], [7, 0.5], [8, 0.25]]));
+  });
+
   it('sequential rules: the newest item counts most, rows normalised by their maximum', () => {
     const rows = new Map([[1, new Map([[5, 10], [6, 5]])], [2, new Map([[6, 1]])]]);
     const s = sequentialScores([1, 2], (i) => rows.get(i), { ...DEFAULT_PARAMS, srDecay: 0.5 });
@@ -19,7 +23,8 @@ describe('session scoring (pure)', () => {
   });
 
   it('V-SKNN: neighbours sharing the newest items score their other items', () => {
-    const s = neighbourhoodScores([1, 2], [{ items: [2, 3] }, { items: [1, 4] }, { items: [9] }], DEFAULT_PARAMS);
+    const linear = { ...DEFAULT_PARAMS, simDecay: 0 };
+    const s = neighbourhoodScores([1, 2], [{ items: [2, 3] }, { items: [1, 4] }, { items: [9] }], linear);
     expect(s.get(3)).toBe(1);
     expect(s.get(4)).toBe(0.5);
     expect(s.has(9)).toBe(false);

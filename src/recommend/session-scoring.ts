@@ -27,6 +27,11 @@ export interface ScoringParams {
   srDecay: number;
   /** Neighbours kept after similarity (k of V-SKNN). */
   k: number;
+  /**
+   * A session item's weight in neighbour similarity: simDecay^(events back from the newest), so
+   * the newest items dominate; 0 = V-SKNN's linear weights ((i + 1) / n).
+   */
+  simDecay: number;
   /** Weight of the sequential-rules list in the blend (the neighbourhood gets 1 − this). */
   srWeight: number;
   /** Weight of the backward rules (items that usually come just before the session's items). */
@@ -41,6 +46,7 @@ export const DEFAULT_PARAMS: ScoringParams = {
   srItems: 5,
   srDecay: 0.5,
   k: 100,
+  simDecay: 0.3,
   srWeight: 0.3,
   bwdWeight: 0.1,
   repeatWeight: 1.2,
@@ -72,11 +78,19 @@ export interface ScoreList {
 
 const NO_SCORES: ScoreList = new Map<number, number>();
 
-/** V-SKNN recency weights: linear in position, the newest item weighs 1 (Ludewig & Jannach). */
-export function positionWeights(session: readonly number[], out = new ItemScores()): ItemScores {
+/**
+ * Recency weights of the session's items, the newest weighing 1: decay^(events back) when decay
+ * > 0, else V-SKNN's linear (i + 1) / n (Ludewig & Jannach). An item seen twice keeps its newest.
+ */
+export function positionWeights(session: readonly number[], out = new ItemScores(), decay = 0): ItemScores {
   out.clear();
   const n = session.length;
-  for (let i = 0; i < n; i++) out.set(session[i], (i + 1) / n); // later positions overwrite with more weight
+  if (decay > 0) {
+    let w = 1;
+    for (let i = n - 1; i >= 0; i--, w *= decay) if (!out.has(session[i])) out.set(session[i], w);
+  } else {
+    for (let i = 0; i < n; i++) out.set(session[i], (i + 1) / n); // later positions overwrite with more weight
+  }
   return out;
 }
 
@@ -120,7 +134,7 @@ export function neighbourhoodScores(
   p: ScoringParams,
   scratch = new ScoringScratch(),
 ): ItemScores {
-  const weights = positionWeights(session, scratch.position);
+  const weights = positionWeights(session, scratch.position, p.simDecay);
   const counted = scratch.counted;
   const similar: NeighbourTrack[] = [];
   const sims: number[] = [];
