@@ -30,6 +30,15 @@ describe('session scoring (pure)', () => {
     expect(s.has(9)).toBe(false);
   });
 
+  it('V-SKNN: damps an item neighbourhood score by its popularity when counts are given', () => {
+    const p = { ...DEFAULT_PARAMS, popDamping: 0.5 };
+    const count = (i: number) => (i === 3 ? 8 : 0);
+    const s = neighbourhoodScores([1], [{ items: [1, 3] }, { items: [1, 4] }], p, undefined, count);
+    expect(s.get(3)).toBeCloseTo(1 / 3);
+    expect(s.get(4)).toBe(1);
+    expect(neighbourhoodScores([1], [{ items: [1, 3] }], p).get(3)).toBe(1);
+  });
+
   it('repeat scores decay with steps back and add up over occurrences', () => {
     expect(new Map(repeatScores([1, 2, 1], 0.5))).toEqual(new Map([[1, 1.25], [2, 0.5]]));
   });

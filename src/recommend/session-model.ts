@@ -60,10 +60,12 @@ export class SessionModel implements ModelComponent {
   readonly prev: WeightGraph;
   /** Products bought in the same order (symmetric). */
   readonly bought: WeightGraph;
+  /** Interactions per item index (views, clicks, cart additions, purchases): its popularity. */
+  private counts = new Float64Array(16);
   private clock = 0;
   /** Counts candidates() calls, for Track.stamp. */
   private searches = 0;
-  private readonly graphs = { next: (i: number) => this.next.row(i), prev: (i: number) => this.prev.row(i) };
+  private readonly graphs = { next: (i: number) => this.next.row(i), prev: (i: number) => this.prev.row(i), count: (i: number) => this.counts[i] };
   /** Per-request buffers, reused: recommend() and history() run synchronously, one at a time. */
   private readonly scratch = new ScoringScratch();
   private readonly listed = new ItemSet();
@@ -103,6 +105,7 @@ export class SessionModel implements ModelComponent {
       const t = this.tracks.get(v);
       if (!t) continue;
       for (let j = 0; j < t.items.length; j++) this.pairs(t, j, (a, b, w) => { this.next.add(a, b, -w); this.prev.add(b, a, -w); });
+      for (const it of t.items) this.counts[it] = Math.max(0, this.counts[it] - 1);
       for (const it of new Set(t.items)) this.byItem[it] = this.byItem[it].filter((x) => x !== t);
       this.drop(v, t);
     }
@@ -116,6 +119,7 @@ export class SessionModel implements ModelComponent {
     else t = { items: [], times: [], touched: 0, alive: true, stamp: 0 };
     this.tracks.set(visitor, t);
     t.touched = ++this.clock;
+    this.counts[item]++;
     t.items.push(item);
     t.times.push(time);
     this.pairs(t, t.items.length - 1, (a, b, w) => { this.next.add(a, b, w); this.prev.add(b, a, w); });
@@ -232,6 +236,11 @@ export class SessionModel implements ModelComponent {
       this.index.set(key, i);
       this.keys.push(key);
       this.byItem.push([]);
+      if (i >= this.counts.length) {
+        const grown = new Float64Array(this.counts.length * 2);
+        grown.set(this.counts);
+        this.counts = grown;
+      }
     }
     return i;
   }

@@ -32,6 +32,11 @@ export interface ScoringParams {
    * the newest items dominate; 0 = V-SKNN's linear weights ((i + 1) / n).
    */
   simDecay: number;
+  /**
+   * A neighbourhood item's score is divided by (1 + its interaction count)^popDamping: items
+   * popular everywhere co-occur with everything, so co-occurring says less about them; 0 = off.
+   */
+  popDamping: number;
   /** Weight of the sequential-rules list in the blend (the neighbourhood gets 1 − this). */
   srWeight: number;
   /** Weight of the backward rules (items that usually come just before the session's items). */
@@ -47,6 +52,7 @@ export const DEFAULT_PARAMS: ScoringParams = {
   srDecay: 0.5,
   k: 100,
   simDecay: 0.3,
+  popDamping: 0.2,
   srWeight: 0.3,
   bwdWeight: 0.1,
   repeatWeight: 1.2,
@@ -125,7 +131,8 @@ export function sequentialScores(
 
 /**
  * V-SKNN: similarity of each candidate = sum of the session's recency weights of the items it
- * shares; keep the k most similar; each item of a neighbour scores the neighbour's similarity.
+ * shares; keep the k most similar; each item of a neighbour scores the neighbour's similarity,
+ * the sum damped by the item's popularity when `count` (interactions per item) is given.
  * Writes scratch.neighbours (and uses scratch.position and scratch.counted).
  */
 export function neighbourhoodScores(
@@ -133,6 +140,7 @@ export function neighbourhoodScores(
   candidates: Iterable<NeighbourTrack>,
   p: ScoringParams,
   scratch = new ScoringScratch(),
+  count?: (item: number) => number,
 ): ItemScores {
   const weights = positionWeights(session, scratch.position, p.simDecay);
   const counted = scratch.counted;
@@ -156,6 +164,7 @@ export function neighbourhoodScores(
     counted.clear();
     for (const it of similar[i].items) if (counted.add(it)) out.add(it, sim);
   }
+  if (count && p.popDamping > 0) out.forEach((v, it) => out.set(it, v / Math.pow(1 + count(it), p.popDamping)));
   return out;
 }
 
@@ -191,7 +200,12 @@ export function blendNormalised(lists: Array<[ScoreList, number]>, out = new Ite
  */
 export function rankNext(
   session: readonly number[],
-  graphs: { next: (item: number) => ReadonlyMap<number, number> | undefined; prev: (item: number) => ReadonlyMap<number, number> | undefined },
+  graphs: {
+    next: (item: number) => ReadonlyMap<number, number> | undefined;
+    prev: (item: number) => ReadonlyMap<number, number> | undefined;
+    /** Interactions per item (for popDamping); absent = no damping. */
+    count?: (item: number) => number;
+  },
   candidates: Iterable<NeighbourTrack>,
   p: ScoringParams,
   opts: { limit: number; includeSeen: boolean; skip?: (item: number) => boolean },
@@ -200,7 +214,7 @@ export function rankNext(
   const novelty = blendNormalised([
     [sequentialScores(session, graphs.next, p, scratch.forward), p.srWeight],
     [p.bwdWeight > 0 ? sequentialScores(session, graphs.prev, p, scratch.backward) : NO_SCORES, p.bwdWeight],
-    [neighbourhoodScores(session, candidates, p, scratch), 1 - p.srWeight],
+    [neighbourhoodScores(session, candidates, p, scratch, graphs.count), 1 - p.srWeight],
   ], scratch.novelty);
   if (opts.includeSeen) {
     const scores = blendNormalised([[novelty, 1], [repeatScores(session, p.repeatDecay, scratch.repeat), p.repeatWeight]], scratch.blended);
