@@ -75,6 +75,17 @@ describe('SessionModel', () => {
     expect(m.size().visitors).toBe(0);
   });
 
+  it('counts a transition once per step from the nearest earlier click, re-clicks adding nothing', () => {
+    const m = new SessionModel();
+    ['1', '1', '2', '2', '3', '1', '2'].forEach((p, i) => m.add('a', p, i));
+    const row = (a: string) => Object.fromEntries([...(m.next.row(m['index'].get(a)!) ?? [])].map(([b, w]) => [m['keys'][b], w]));
+    // the run 1,1 is one step and the run 2,2 adds no pair; 1 → 2 counts at the start and at the
+    // end (+1 each), not again from the first 1 (behind the earlier 2) at the end
+    expect(row('1')).toEqual({ '2': 2, '3': 0.5 });
+    expect(row('2')).toEqual({ '3': 1, '1': 0.5 });
+    expect(row('3')).toEqual({ '1': 1, '2': 0.5 });
+  });
+
   it('does not link items across a session gap', () => {
     const m = new SessionModel();
     m.add('a', '1', 0);

@@ -21,7 +21,7 @@ export interface SessionLimits {
   visitorsPerItem: number;
   /** Successors kept per item in the transition graphs. */
   edgesPerItem: number;
-  /** A pair a→b counts when b follows a within this many events… */
+  /** A pair a→b counts when b follows a within this many steps (a run of one item is one step)… */
   ruleWindow: number;
   /** …and within this many seconds (a new session does not continue the old one). */
   sessionGapSeconds: number;
@@ -204,12 +204,27 @@ export class SessionModel implements ModelComponent {
     return found.length <= this.limits.sample ? found : mostRecent(found, this.limits.sample);
   }
 
-  /** Calls fn(a, b, 1/d) for each earlier item a within the rule window and session gap of event j. */
+  /**
+   * Calls fn(a, b, 1/d) for each earlier item a within the rule window and session gap of event j
+   * (item b), d counted in steps: a run of clicks on one item is one step. Each a counts once,
+   * from its latest occurrence, and only after b's previous occurrence; a click repeating the
+   * item just before adds no pair. Re-clicks (frequent in click logs) so no longer inflate a
+   * transition several times over within one visit.
+   */
   private pairs(t: Track, j: number, fn: (a: number, b: number, w: number) => void): void {
-    const b = t.items[j];
-    for (let d = 1; d <= this.limits.ruleWindow && j - d >= 0; d++) {
-      if (t.times[j] - t.times[j - d] > this.limits.sessionGapSeconds) break;
-      if (t.items[j - d] !== b) fn(t.items[j - d], b, 1 / d);
+    const items = t.items;
+    const b = items[j];
+    if (j > 0 && items[j - 1] === b) return;
+    const counted: number[] = []; // at most ruleWindow: a linear scan beats a Set
+    let steps = 0;
+    for (let i = j - 1; i >= 0; i--) {
+      if (t.times[j] - t.times[i] > this.limits.sessionGapSeconds) break;
+      const a = items[i];
+      if (i + 1 < j && items[i + 1] === a) continue; // the same step as the click after it
+      if (++steps > this.limits.ruleWindow || a === b) break;
+      if (counted.includes(a)) continue;
+      counted.push(a);
+      fn(a, b, 1 / steps);
     }
   }
 
