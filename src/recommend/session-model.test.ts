@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../storage/ports.js';
 import { DEFAULT_LIMITS, mergeByTime, SessionModel } from './session-model.js';
-import { DEFAULT_PARAMS, blendNormalised, neighbourhoodScores, positionWeights, rankNext, repeatScores, sequentialScores } from './session-scoring.js';
+import { DEFAULT_PARAMS, blendNormalised, neighbourhoodScores, popularityDamping, positionWeights, rankNext, repeatScores, sequentialScores } from './session-scoring.js';
 import { WeightGraph } from './weight-graph.js';
 
 const view = (visitor: string, product: string, time: number, type: StoredEvent['type'] = 'product'): StoredEvent => ({ seq: time, storeId: 1, type, time, visitor, product });
@@ -30,10 +30,12 @@ describe('session scoring (pure)', () => {
     expect(s.has(9)).toBe(false);
   });
 
-  it('V-SKNN: damps an item neighbourhood score by its popularity when counts are given', () => {
+  it('V-SKNN: damps an item neighbourhood score by its popularity when factors are given', () => {
     const p = { ...DEFAULT_PARAMS, popDamping: 0.5 };
-    const count = (i: number) => (i === 3 ? 8 : 0);
-    const s = neighbourhoodScores([1], [{ items: [1, 3] }, { items: [1, 4] }], p, undefined, count);
+    expect(popularityDamping(8, p)).toBeCloseTo(1 / 3);
+    expect(popularityDamping(8, { ...p, popDamping: 0 })).toBe(1);
+    const damping = [1, 1, 1, popularityDamping(8, p), popularityDamping(0, p)];
+    const s = neighbourhoodScores([1], [{ items: [1, 3] }, { items: [1, 4] }], p, undefined, damping);
     expect(s.get(3)).toBeCloseTo(1 / 3);
     expect(s.get(4)).toBe(1);
     expect(neighbourhoodScores([1], [{ items: [1, 3] }], p).get(3)).toBe(1);

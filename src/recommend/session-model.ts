@@ -8,7 +8,7 @@
 import type { PersonKeys, StoredEvent } from '../storage/ports.js';
 import type { ModelComponent, OrderSignal } from './models.js';
 import { ItemSet } from './item-scores.js';
-import { DEFAULT_PARAMS, rankNext, topK, blendNormalised, ScoringScratch, type NeighbourTrack, type ScoreList, type ScoringParams } from './session-scoring.js';
+import { DEFAULT_PARAMS, popularityDamping, rankNext, topK, blendNormalised, ScoringScratch, type NeighbourTrack, type ScoreList, type ScoringParams } from './session-scoring.js';
 import { WeightGraph } from './weight-graph.js';
 
 /** Memory bounds and windows. */
@@ -60,12 +60,18 @@ export class SessionModel implements ModelComponent {
   readonly prev: WeightGraph;
   /** Products bought in the same order (symmetric). */
   readonly bought: WeightGraph;
-  /** Interactions per item index (views, clicks, cart additions, purchases): its popularity. */
+  /** Interactions per item index (views, clicks, cart additions, purchases): its popularity… */
   private counts = new Float64Array(16);
+  /** …and the factor it gives the item's neighbourhood score, kept current (one pow per event, not per request). */
+  private damping = new Float64Array(16).fill(1);
   private clock = 0;
   /** Counts candidates() calls, for Track.stamp. */
   private searches = 0;
-  private readonly graphs = { next: (i: number) => this.next.row(i), prev: (i: number) => this.prev.row(i), count: (i: number) => this.counts[i] };
+  private readonly graphs = ((model: SessionModel) => ({
+    next: (i: number) => model.next.row(i),
+    prev: (i: number) => model.prev.row(i),
+    get damping(): Float64Array { return model.damping; }, // a getter: the array is replaced when it grows
+  }))(this);
   /** Per-request buffers, reused: recommend() and history() run synchronously, one at a time. */
   private readonly scratch = new ScoringScratch();
   private readonly listed = new ItemSet();
@@ -105,7 +111,7 @@ export class SessionModel implements ModelComponent {
       const t = this.tracks.get(v);
       if (!t) continue;
       for (let j = 0; j < t.items.length; j++) this.pairs(t, j, (a, b, w) => { this.next.add(a, b, -w); this.prev.add(b, a, -w); });
-      for (const it of t.items) this.counts[it] = Math.max(0, this.counts[it] - 1);
+      for (const it of t.items) this.count(it, -1);
       for (const it of new Set(t.items)) this.byItem[it] = this.byItem[it].filter((x) => x !== t);
       this.drop(v, t);
     }
@@ -119,7 +125,7 @@ export class SessionModel implements ModelComponent {
     else t = { items: [], times: [], touched: 0, alive: true, stamp: 0 };
     this.tracks.set(visitor, t);
     t.touched = ++this.clock;
-    this.counts[item]++;
+    this.count(item, 1);
     t.items.push(item);
     t.times.push(time);
     this.pairs(t, t.items.length - 1, (a, b, w) => { this.next.add(a, b, w); this.prev.add(b, a, w); });
@@ -228,6 +234,11 @@ export class SessionModel implements ModelComponent {
     }
   }
 
+  private count(item: number, delta: number): void {
+    this.counts[item] = Math.max(0, this.counts[item] + delta);
+    this.damping[item] = popularityDamping(this.counts[item], this.params);
+  }
+
   private ownTracks(visitors: string[]): Track[] {
     const out: Track[] = [];
     for (const v of new Set(visitors)) {
@@ -252,9 +263,12 @@ export class SessionModel implements ModelComponent {
       this.keys.push(key);
       this.byItem.push([]);
       if (i >= this.counts.length) {
-        const grown = new Float64Array(this.counts.length * 2);
-        grown.set(this.counts);
-        this.counts = grown;
+        const counts = new Float64Array(this.counts.length * 2);
+        counts.set(this.counts);
+        this.counts = counts;
+        const damping = new Float64Array(counts.length).fill(1);
+        damping.set(this.damping);
+        this.damping = damping;
       }
     }
     return i;

@@ -35,6 +35,7 @@ export interface ScoringParams {
   /**
    * A neighbourhood item's score is divided by (1 + its interaction count)^popDamping: items
    * popular everywhere co-occur with everything, so co-occurring says less about them; 0 = off.
+   * The model keeps each item's factor (popularityDamping) up to date as its count changes.
    */
   popDamping: number;
   /** Weight of the sequential-rules list in the blend (the neighbourhood gets 1 − this). */
@@ -132,7 +133,7 @@ export function sequentialScores(
 /**
  * V-SKNN: similarity of each candidate = sum of the session's recency weights of the items it
  * shares; keep the k most similar; each item of a neighbour scores the neighbour's similarity,
- * the sum damped by the item's popularity when `count` (interactions per item) is given.
+ * times the item's `damping` factor when given (popularityDamping, indexed by item).
  * Writes scratch.neighbours (and uses scratch.position and scratch.counted).
  */
 export function neighbourhoodScores(
@@ -140,7 +141,7 @@ export function neighbourhoodScores(
   candidates: Iterable<NeighbourTrack>,
   p: ScoringParams,
   scratch = new ScoringScratch(),
-  count?: (item: number) => number,
+  damping?: ArrayLike<number>,
 ): ItemScores {
   const weights = positionWeights(session, scratch.position, p.simDecay);
   const counted = scratch.counted;
@@ -162,10 +163,18 @@ export function neighbourhoodScores(
   out.clear();
   for (const [i, sim] of nearest.drain()) {
     counted.clear();
-    for (const it of similar[i].items) if (counted.add(it)) out.add(it, sim);
+    if (damping) {
+      for (const it of similar[i].items) if (counted.add(it)) out.add(it, sim * damping[it]);
+    } else {
+      for (const it of similar[i].items) if (counted.add(it)) out.add(it, sim);
+    }
   }
-  if (count && p.popDamping > 0) out.forEach((v, it) => out.set(it, v / Math.pow(1 + count(it), p.popDamping)));
   return out;
+}
+
+/** An item's neighbourhood-score factor: (1 + its interactions)^−popDamping. */
+export function popularityDamping(interactions: number, p: ScoringParams): number {
+  return p.popDamping > 0 ? Math.pow(1 + interactions, -p.popDamping) : 1;
 }
 
 /** Repeat consumption: each occurrence of a seen item adds decay^(steps back from the newest). */
@@ -203,8 +212,8 @@ export function rankNext(
   graphs: {
     next: (item: number) => ReadonlyMap<number, number> | undefined;
     prev: (item: number) => ReadonlyMap<number, number> | undefined;
-    /** Interactions per item (for popDamping); absent = no damping. */
-    count?: (item: number) => number;
+    /** Per-item factors of neighbourhood scores (popularityDamping); absent = none. */
+    damping?: ArrayLike<number>;
   },
   candidates: Iterable<NeighbourTrack>,
   p: ScoringParams,
@@ -214,7 +223,7 @@ export function rankNext(
   const novelty = blendNormalised([
     [sequentialScores(session, graphs.next, p, scratch.forward), p.srWeight],
     [p.bwdWeight > 0 ? sequentialScores(session, graphs.prev, p, scratch.backward) : NO_SCORES, p.bwdWeight],
-    [neighbourhoodScores(session, candidates, p, scratch, graphs.count), 1 - p.srWeight],
+    [neighbourhoodScores(session, candidates, p, scratch, graphs.damping), 1 - p.srWeight],
   ], scratch.novelty);
   if (opts.includeSeen) {
     const scores = blendNormalised([[novelty, 1], [repeatScores(session, p.repeatDecay, scratch.repeat), p.repeatWeight]], scratch.blended);
