@@ -8,7 +8,7 @@ import { catalogueSize, evaluateMethod, sessionModelMethod } from './offline.js'
 const split = loadSplit(process.argv[2] ?? '../shared/data', (process.argv[3] as 'yoochoose') ?? 'yoochoose');
 const items = catalogueSize(split);
 const show = (name: string, r: ReturnType<typeof evaluateMethod>) =>
-  console.log(`${name.padEnd(60)} excl ${r.excluded.hr20.toFixed(3)}/${r.excluded.mrr20.toFixed(3)}  seen ${r.allowed.hr20.toFixed(3)}/${r.allowed.mrr20.toFixed(3)}`);
+  console.log(`${name.padEnd(60)} excl ${r.excluded.hr20.toFixed(4)}/${r.excluded.mrr20.toFixed(4)}  seen ${r.allowed.hr20.toFixed(4)}/${r.allowed.mrr20.toFixed(4)}`);
 const t0 = Date.now();
 if (process.argv.includes('--baselines')) {
   for (const m of [pop(split.train), itemKnn(split.train), vsknn(split.train), adjacentCoView(split.train), quickBlend(vsknn(split.train), adjacentCoView(split.train))]) show(m.name, evaluateMethod(split, m, items));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../storage/ports.js';
 import { DEFAULT_LIMITS, mergeByTime, SessionModel } from './session-model.js';
-import { DEFAULT_PARAMS, blendNormalised, neighbourhoodScores, positionWeights, rankNext, repeatScores, sequentialScores } from './session-scoring.js';
+import { DEFAULT_PARAMS, blendNormalised, neighbourhoodScores, popularityDamping, positionWeights, rankNext, repeatScores, sequentialScores } from './session-scoring.js';
 import { WeightGraph } from './weight-graph.js';
 
 const view = (visitor: string, product: string, time: number, type: StoredEvent['type'] = 'product'): StoredEvent => ({ seq: time, storeId: 1, type, time, visitor, product });
@@ -12,6 +12,10 @@ describe('session scoring (pure)', () => {
     expect([...positionWeights([7, 8, 9, 10])]).toEqual([[7, 0.25], [8, 0.5], [9, 0.75], [10, 1]]);
   });
 
+  it('or decays them exponentially per event back, an item seen twice keeping its newest weight', () => {
+    expect(new Map(positionWeights([7, 8, 7, 9], undefined, 0.5))).toEqual(new Map([[9, 1], [7, 0.5], [8, 0.25]]));
+  });
+
   it('sequential rules: the newest item counts most, rows normalised by their maximum', () => {
     const rows = new Map([[1, new Map([[5, 10], [6, 5]])], [2, new Map([[6, 1]])]]);
     const s = sequentialScores([1, 2], (i) => rows.get(i), { ...DEFAULT_PARAMS, srDecay: 0.5 });
@@ -19,10 +23,22 @@ describe('session scoring (pure)', () => {
   });
 
   it('V-SKNN: neighbours sharing the newest items score their other items', () => {
-    const s = neighbourhoodScores([1, 2], [{ items: [2, 3] }, { items: [1, 4] }, { items: [9] }], DEFAULT_PARAMS);
+    const linear = { ...DEFAULT_PARAMS, simDecay: 0 };
+    const s = neighbourhoodScores([1, 2], [{ items: [2, 3] }, { items: [1, 4] }, { items: [9] }], linear);
     expect(s.get(3)).toBe(1);
     expect(s.get(4)).toBe(0.5);
     expect(s.has(9)).toBe(false);
+  });
+
+  it('V-SKNN: damps an item neighbourhood score by its popularity when factors are given', () => {
+    const p = { ...DEFAULT_PARAMS, popDamping: 0.5 };
+    expect(popularityDamping(8, p)).toBeCloseTo(1 / 3);
+    expect(popularityDamping(8, { ...p, popDamping: 0 })).toBe(1);
+    const damping = [1, 1, 1, popularityDamping(8, p), popularityDamping(0, p)];
+    const s = neighbourhoodScores([1], [{ items: [1, 3] }, { items: [1, 4] }], p, undefined, damping);
+    expect(s.get(3)).toBeCloseTo(1 / 3);
+    expect(s.get(4)).toBe(1);
+    expect(neighbourhoodScores([1], [{ items: [1, 3] }], p).get(3)).toBe(1);
   });
 
   it('repeat scores decay with steps back and add up over occurrences', () => {
@@ -59,6 +75,17 @@ describe('SessionModel', () => {
     m.applyEvent({ ...view('a', '1', 1), type: 'category', product: null, category: '5' });
     m.applyEvent({ ...view('a', '1', 2, 'cart'), data: { op: 'remove' } });
     expect(m.size().visitors).toBe(0);
+  });
+
+  it('counts a transition once per step from the nearest earlier click, re-clicks adding nothing', () => {
+    const m = new SessionModel();
+    ['1', '1', '2', '2', '3', '1', '2'].forEach((p, i) => m.add('a', p, i));
+    const row = (a: string) => Object.fromEntries([...(m.next.row(m['index'].get(a)!) ?? [])].map(([b, w]) => [m['keys'][b], w]));
+    // the run 1,1 is one step and the run 2,2 adds no pair; 1 → 2 counts at the start and at the
+    // end (+1 each), not again from the first 1 (behind the earlier 2) at the end
+    expect(row('1')).toEqual({ '2': 2, '3': 0.5 });
+    expect(row('2')).toEqual({ '3': 1, '1': 0.5 });
+    expect(row('3')).toEqual({ '1': 1, '2': 0.5 });
   });
 
   it('does not link items across a session gap', () => {

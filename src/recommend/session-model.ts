@@ -8,7 +8,7 @@
 import type { PersonKeys, StoredEvent } from '../storage/ports.js';
 import type { ModelComponent, OrderSignal } from './models.js';
 import { ItemSet } from './item-scores.js';
-import { DEFAULT_PARAMS, rankNext, topK, blendNormalised, ScoringScratch, type NeighbourTrack, type ScoreList, type ScoringParams } from './session-scoring.js';
+import { DEFAULT_PARAMS, popularityDamping, rankNext, topK, blendNormalised, ScoringScratch, type NeighbourTrack, type ScoreList, type ScoringParams } from './session-scoring.js';
 import { WeightGraph } from './weight-graph.js';
 
 /** Memory bounds and windows. */
@@ -21,7 +21,7 @@ export interface SessionLimits {
   visitorsPerItem: number;
   /** Successors kept per item in the transition graphs. */
   edgesPerItem: number;
-  /** A pair a→b counts when b follows a within this many events… */
+  /** A pair a→b counts when b follows a within this many steps (a run of one item is one step)… */
   ruleWindow: number;
   /** …and within this many seconds (a new session does not continue the old one). */
   sessionGapSeconds: number;
@@ -60,10 +60,18 @@ export class SessionModel implements ModelComponent {
   readonly prev: WeightGraph;
   /** Products bought in the same order (symmetric). */
   readonly bought: WeightGraph;
+  /** Interactions per item index (views, clicks, cart additions, purchases): its popularity… */
+  private counts = new Float64Array(16);
+  /** …and the factor it gives the item's neighbourhood score, kept current (one pow per event, not per request). */
+  private damping = new Float64Array(16).fill(1);
   private clock = 0;
   /** Counts candidates() calls, for Track.stamp. */
   private searches = 0;
-  private readonly graphs = { next: (i: number) => this.next.row(i), prev: (i: number) => this.prev.row(i) };
+  private readonly graphs = ((model: SessionModel) => ({
+    next: (i: number) => model.next.row(i),
+    prev: (i: number) => model.prev.row(i),
+    get damping(): Float64Array { return model.damping; }, // a getter: the array is replaced when it grows
+  }))(this);
   /** Per-request buffers, reused: recommend() and history() run synchronously, one at a time. */
   private readonly scratch = new ScoringScratch();
   private readonly listed = new ItemSet();
@@ -103,6 +111,7 @@ export class SessionModel implements ModelComponent {
       const t = this.tracks.get(v);
       if (!t) continue;
       for (let j = 0; j < t.items.length; j++) this.pairs(t, j, (a, b, w) => { this.next.add(a, b, -w); this.prev.add(b, a, -w); });
+      for (const it of t.items) this.count(it, -1);
       for (const it of new Set(t.items)) this.byItem[it] = this.byItem[it].filter((x) => x !== t);
       this.drop(v, t);
     }
@@ -116,6 +125,7 @@ export class SessionModel implements ModelComponent {
     else t = { items: [], times: [], touched: 0, alive: true, stamp: 0 };
     this.tracks.set(visitor, t);
     t.touched = ++this.clock;
+    this.count(item, 1);
     t.items.push(item);
     t.times.push(time);
     this.pairs(t, t.items.length - 1, (a, b, w) => { this.next.add(a, b, w); this.prev.add(b, a, w); });
@@ -200,13 +210,33 @@ export class SessionModel implements ModelComponent {
     return found.length <= this.limits.sample ? found : mostRecent(found, this.limits.sample);
   }
 
-  /** Calls fn(a, b, 1/d) for each earlier item a within the rule window and session gap of event j. */
+  /**
+   * Calls fn(a, b, 1/d) for each earlier item a within the rule window and session gap of event j
+   * (item b), d counted in steps: a run of clicks on one item is one step. Each a counts once,
+   * from its latest occurrence, and only after b's previous occurrence; a click repeating the
+   * item just before adds no pair. Re-clicks (frequent in click logs) so no longer inflate a
+   * transition several times over within one visit.
+   */
   private pairs(t: Track, j: number, fn: (a: number, b: number, w: number) => void): void {
-    const b = t.items[j];
-    for (let d = 1; d <= this.limits.ruleWindow && j - d >= 0; d++) {
-      if (t.times[j] - t.times[j - d] > this.limits.sessionGapSeconds) break;
-      if (t.items[j - d] !== b) fn(t.items[j - d], b, 1 / d);
+    const items = t.items;
+    const b = items[j];
+    if (j > 0 && items[j - 1] === b) return;
+    const counted: number[] = []; // at most ruleWindow: a linear scan beats a Set
+    let steps = 0;
+    for (let i = j - 1; i >= 0; i--) {
+      if (t.times[j] - t.times[i] > this.limits.sessionGapSeconds) break;
+      const a = items[i];
+      if (i + 1 < j && items[i + 1] === a) continue; // the same step as the click after it
+      if (++steps > this.limits.ruleWindow || a === b) break;
+      if (counted.includes(a)) continue;
+      counted.push(a);
+      fn(a, b, 1 / steps);
     }
+  }
+
+  private count(item: number, delta: number): void {
+    this.counts[item] = Math.max(0, this.counts[item] + delta);
+    this.damping[item] = popularityDamping(this.counts[item], this.params);
   }
 
   private ownTracks(visitors: string[]): Track[] {
@@ -232,6 +262,14 @@ export class SessionModel implements ModelComponent {
       this.index.set(key, i);
       this.keys.push(key);
       this.byItem.push([]);
+      if (i >= this.counts.length) {
+        const counts = new Float64Array(this.counts.length * 2);
+        counts.set(this.counts);
+        this.counts = counts;
+        const damping = new Float64Array(counts.length).fill(1);
+        damping.set(this.damping);
+        this.damping = damping;
+      }
     }
     return i;
   }
