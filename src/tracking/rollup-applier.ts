@@ -12,12 +12,20 @@
 import type { Logger } from 'pino';
 import type { AnalyticsStore } from '../storage/ports.js';
 
-/** Queue rows per transaction: a second of a busy shop is thousands of rows, and one transaction would stall every request. */
-const ROWS_PER_TRANSACTION = 100;
+/**
+ * Queue rows per transaction adapt to keep each transaction near TARGET_MS: a queue row holds a
+ * whole group commit (up to hundreds of events), and on SQLite a transaction blocks every
+ * request while it runs, so a fixed count either stalls requests (p99) or merges too little.
+ */
+const TARGET_MS = 4;
+const MIN_ROWS = 1;
+const MAX_ROWS = 200;
 
 export class RollupApplier {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
+  /** Queue rows the next transaction takes. */
+  private rowsPerTransaction = 8;
 
   constructor(
     private readonly analytics: AnalyticsStore,
@@ -38,16 +46,21 @@ export class RollupApplier {
   }
 
   /**
-   * Applies everything queued (by any process), a transaction per ROWS_PER_TRANSACTION rows
-   * with a turn of the event loop between them. Resolves when this and every earlier flush are
-   * done; a failure is logged and the rows stay queued for the next flush.
+   * Applies everything queued (by any process), in transactions of about TARGET_MS with a turn
+   * of the event loop between them. Resolves when this and every earlier flush are done; a
+   * failure is logged and the rows stay queued for a retry.
    */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.running = this.running.then(async () => {
       try {
-        while ((await this.analytics.applyQueuedRollups(ROWS_PER_TRANSACTION)) === ROWS_PER_TRANSACTION) {
+        for (;;) {
+          const asked = this.rowsPerTransaction;
+          const started = performance.now();
+          const taken = await this.analytics.applyQueuedRollups(asked);
+          if (taken < asked) return;
+          this.adapt(performance.now() - started);
           await new Promise((resolve) => setImmediate(resolve));
         }
       } catch (err) {
@@ -57,6 +70,17 @@ export class RollupApplier {
       }
     });
     return this.running;
+  }
+
+  /** Queue rows per transaction for the next one, from how long a full one took. */
+  private adapt(ms: number): void {
+    if (ms > 2 * TARGET_MS) this.rowsPerTransaction = Math.max(MIN_ROWS, this.rowsPerTransaction >> 1);
+    else if (ms < TARGET_MS / 2) this.rowsPerTransaction = Math.min(MAX_ROWS, this.rowsPerTransaction * 2);
+  }
+
+  /** Rows the next transaction takes (for tests and metrics). */
+  get batchRows(): number {
+    return this.rowsPerTransaction;
   }
 
   /** Stops the timer (shutdown); call flush() before to apply what is queued. */
