@@ -75,6 +75,8 @@ export class SessionModel implements ModelComponent {
   /** Per-request buffers, reused: recommend() and history() run synchronously, one at a time. */
   private readonly scratch = new ScoringScratch();
   private readonly listed = new ItemSet();
+  /** pairs()'s earlier items already counted, reused (it runs for every event, rebuilds included). */
+  private readonly pairScratch: number[] = [];
 
   constructor(
     readonly limits: SessionLimits = DEFAULT_LIMITS,
@@ -221,7 +223,8 @@ export class SessionModel implements ModelComponent {
     const items = t.items;
     const b = items[j];
     if (j > 0 && items[j - 1] === b) return;
-    const counted: number[] = []; // at most ruleWindow: a linear scan beats a Set
+    const counted = this.pairScratch; // at most ruleWindow items: a linear scan beats a Set
+    counted.length = 0;
     let steps = 0;
     for (let i = j - 1; i >= 0; i--) {
       if (t.times[j] - t.times[i] > this.limits.sessionGapSeconds) break;
