@@ -6,6 +6,15 @@
 export class DecayingCounter {
   private readonly scores = new Map<string, { score: number; at: number }>();
   private readonly rate: number;
+  /**
+   * The last ranking, kept up to date by re-placing only the keys changed since (`dirty`): every
+   * score decays by the same factor, so the order of untouched keys never changes with time
+   * (for any `now` not before the newest event time, `maxAt`). A full sort of a 20,000-product
+   * catalogue took ~30 ms, and a live shop changes a few keys between two calls.
+   */
+  private order: string[] | null = null;
+  private readonly dirty = new Set<string>();
+  private maxAt = -Infinity;
 
   constructor(halfLifeSeconds: number) {
     this.rate = Math.LN2 / halfLifeSeconds;
@@ -22,6 +31,8 @@ export class DecayingCounter {
     } else {
       s.score += weight * Math.exp(-this.rate * (s.at - t));
     }
+    if (t > this.maxAt) this.maxAt = t;
+    if (this.order) this.dirty.add(key);
   }
 
   /** The decayed score of `key` at time `now`. */
@@ -31,10 +42,45 @@ export class DecayingCounter {
   }
 
   /**
-   * Keys ranked by decayed score at `now`, highest first. Sorts positions into parallel arrays
-   * rather than (key, score) tuples, and reads each entry once instead of looking it up again.
+   * Keys ranked by decayed score at `now`, highest first (ties by key). Re-places the keys
+   * changed since the last call in the last ranking; sorts everything when there is none, when
+   * many keys changed, or when `now` is before an event time (scores are then not all decaying).
    */
-  ranked(now: number): string[] {
+  ranked(now: number): readonly string[] {
+    if (now < this.maxAt) return this.sorted(now); // not an order that holds later: not kept
+    if (!this.order || this.dirty.size > this.scores.size / 8) {
+      this.order = this.sorted(now);
+      this.dirty.clear();
+      return this.order;
+    }
+    if (this.dirty.size === 0) return this.order;
+    const order = this.order;
+    // indexOf compares the very strings stored (a pointer check each): far cheaper than a
+    // filter through Set.has, which hashes every key.
+    for (const key of this.dirty) {
+      const at = order.indexOf(key);
+      if (at >= 0) order.splice(at, 1);
+    }
+    for (const key of this.dirty) {
+      const s = this.scores.get(key);
+      if (!s) continue; // deleted
+      const v = this.decayed(s, now);
+      let lo = 0;
+      let hi = order.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const m = this.decayed(this.scores.get(order[mid])!, now);
+        if (m > v || (m === v && order[mid] < key)) lo = mid + 1;
+        else hi = mid;
+      }
+      order.splice(lo, 0, key);
+    }
+    this.dirty.clear();
+    return order;
+  }
+
+  /** Every key sorted by decayed score at `now`: positions in parallel arrays, each entry read once. */
+  private sorted(now: number): string[] {
     const keys: string[] = [];
     const scores: number[] = [];
     for (const [k, s] of this.scores) {
@@ -49,6 +95,7 @@ export class DecayingCounter {
 
   delete(key: string): void {
     this.scores.delete(key);
+    if (this.order) this.dirty.add(key);
   }
 
   get size(): number {
