@@ -204,6 +204,16 @@ export function describeTracking(backend: string, databaseUrl: () => string | un
         expect((await t.call('log/returned', { product: 1, order: 99, quantity: 1 }, { priv: true })).body).toEqual(err('LogicalError', 'Argument order: no order with id "99"'));
         expect((await t.call('log/returned', { product: 2, order: 9, quantity: 1 }, { priv: true })).body).toEqual(err('LogicalError', 'Argument product: order "9" has no product "2"'));
         expect((await t.call('log/returned', { product: 1, order: 9, quantity: 3 }, { priv: true })).body).toEqual(err('LogicalError', 'Argument quantity: 3 returned but 2 sold'));
+        // One of the two units came back above: one more may, then none.
+        expect((await t.call('log/returned', { product: 1, order: 9, quantity: 2 }, { priv: true })).body).toEqual(err('LogicalError', 'Argument quantity: 2 returned but only 1 of 2 sold are not returned yet'));
+        expect((await t.call('log/returned', { product: 1, order: 9, quantity: 1 }, { priv: true })).body).toEqual(OK);
+        expect((await t.call('log/returned', { product: 1, order: 9, quantity: 1 }, { priv: true })).body).toEqual(err('LogicalError', 'Argument quantity: 1 returned but only 0 of 2 sold are not returned yet'));
+      });
+
+      it('log/returned sent twice at once for a whole line accepts one', async () => {
+        await t.call('log/sale', { sale: 'R1', visitor: 'v1', products: [{ id: 1, price: 10, quantity: 2 }] });
+        const answers = await Promise.all([1, 2].map(() => t.call('log/returned', { product: 1, order: 'R1', quantity: 2 }, { priv: true })));
+        expect(answers.map((a) => a.body.status).sort()).toEqual(['error', 'ok']);
       });
 
       it('backfills time only with the private key', async () => {

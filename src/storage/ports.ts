@@ -225,6 +225,8 @@ export interface EventStore {
   findLatestImpressionShowing(storeId: number, visitors: string[], product: string, opts: { api?: string; labels?: string[]; since?: number }): Promise<ImpressionRecord | null>;
   /** Events of these visitors, newest first. */
   eventsOfVisitors(storeId: number, visitors: string[], opts?: { types?: EventType[]; limit?: number }): Promise<StoredEvent[]>;
+  /** Units of `product` already returned from `order` (the sum of its `returned` events' data.quantity). */
+  returnedUnits(storeId: number, order: string, product: string): Promise<number>;
   /** Impressions of these visitors, newest first. */
   impressionsOfVisitors(storeId: number, visitors: string[], limit?: number): Promise<ImpressionRecord[]>;
   /** Sales of a person: any of these visitors, emails or customers; newest first. */

@@ -39,6 +39,9 @@ export interface SaleInput {
 }
 
 export class Tracker {
+  /** The last queued call per key of oneAtATime. */
+  private readonly running = new Map<string, Promise<void>>();
+
   constructor(
     private readonly storage: Storage,
     private readonly catalog: CatalogService,
@@ -164,16 +167,39 @@ export class Tracker {
     const sold = lines.filter((l) => l.product === product).reduce((n, l) => n + l.quantity, 0);
     if (sold === 0) throw new LogicalError(`Argument product: order ${JSON.stringify(order)} has no product ${JSON.stringify(product)}`);
     if (input.quantity > sold) throw new LogicalError(`Argument quantity: ${input.quantity} returned but ${sold} sold`);
-    await this.ingest.commitEvents([{
-      storeId: ctx.store.id, type: 'returned', time, visitor: sale?.visitor ?? null, product,
-      data: {
-        order: input.order, quantity: input.quantity,
-        price: credited?.price ?? lines.find((l) => l.product === product)!.price,
-        channel: credited?.channel ?? 'organic',
-        labels: credited?.click?.labels ?? [],
-        api: credited?.click?.api ?? null,
-      },
-    }]);
+    const price = credited?.price ?? lines.find((l) => l.product === product)!.price;
+    await this.oneAtATime(`${ctx.store.id}/${order}/${product}`, async () => {
+      // Earlier returns of the line count too: a line of 2 returned 1 + 1 + 1 would subtract 3.
+      const returned = await this.storage.events.returnedUnits(ctx.store.id, order, product);
+      if (returned + input.quantity > sold) {
+        throw new LogicalError(`Argument quantity: ${input.quantity} returned but only ${sold - returned} of ${sold} sold are not returned yet`);
+      }
+      await this.ingest.commitEvents([{
+        storeId: ctx.store.id, type: 'returned', time, visitor: sale?.visitor ?? null, product,
+        data: {
+          order: input.order, quantity: input.quantity, price,
+          channel: credited?.channel ?? 'organic',
+          labels: credited?.click?.labels ?? [],
+          api: credited?.click?.api ?? null,
+        },
+      }]);
+    });
+  }
+
+  /**
+   * Runs fn once every earlier call with the same key has finished, so two returns of one order
+   * line cannot both pass the check (within this process: two instances can still race).
+   */
+  private async oneAtATime(key: string, fn: () => Promise<void>): Promise<void> {
+    const previous = this.running.get(key) ?? Promise.resolve();
+    const current = previous.then(fn);
+    const settled = current.catch(() => undefined);
+    this.running.set(key, settled);
+    try {
+      await current;
+    } finally {
+      if (this.running.get(key) === settled) this.running.delete(key);
+    }
   }
 
   /** The visitor that stands in for a person known only by email (created on first use). */

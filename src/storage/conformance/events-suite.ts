@@ -161,6 +161,18 @@ export function runEventConformance(ctx: ConformanceContext): void {
     });
   });
 
+  describe('events: returns', () => {
+    it('sums the returned units of one order line, numeric and string order IDs alike', async () => {
+      const [a, b] = [await newStore(), await newStore()];
+      const ret = (storeId: number, order: Id, product: string, quantity: number) => event(storeId, null, { type: 'returned', product, data: { order, quantity, price: 5 } });
+      await commit(storage(), { events: [ret(a.id, 9, 'p1', 1), ret(a.id, 9, 'p1', 2), ret(a.id, 9, 'p2', 1), ret(a.id, '10', 'p1', 1), ret(b.id, 9, 'p1', 4)] });
+      expect(await storage().events.returnedUnits(a.id, '9', 'p1')).toBe(3);
+      expect(await storage().events.returnedUnits(a.id, '10', 'p1')).toBe(1);
+      expect(await storage().events.returnedUnits(a.id, '9', 'p3')).toBe(0);
+      expect(await storage().events.returnedUnits(b.id, '9', 'p1')).toBe(4);
+    });
+  });
+
   describe('events: queued rollups', () => {
     const HOUR = Math.floor(T0 / 3600) * 3600;
     const DAY = Math.floor(T0 / 86400) * 86400;

@@ -129,6 +129,16 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null, write
       return rows.map((row) => toStoredEvent(row, json));
     },
 
+    async returnedUnits(storeId, order, product) {
+      // Returns are few: the store's returned events come off the (store, type, time) index.
+      const { rows } = await pool.query<{ n: string }>(
+        `SELECT COALESCE(SUM((data->>'quantity')::float8), 0) AS n FROM events
+          WHERE store_id = $1 AND type = 'returned' AND product = $2 AND data->>'order' = $3`,
+        [storeId, product, order],
+      );
+      return Number(rows[0].n);
+    },
+
     async impressionsOfVisitors(storeId, visitors, limit = DEFAULT_HISTORY_LIMIT) {
       if (visitors.length === 0 || limit <= 0) return [];
       const sql = `${SELECT_IMPRESSIONS} WHERE store_id = $1 AND visitor = ANY($2::text[]) ORDER BY time DESC, request_id DESC LIMIT $3`;

@@ -89,6 +89,13 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
       return rows.map((row) => toStoredEvent(row, json));
     },
 
+    async returnedUnits(storeId, order, product) {
+      // Returns are few: the store's returned events come off the (store, type, time) index.
+      const sql = `SELECT COALESCE(SUM(json_extract(data, '$.quantity')), 0) AS n FROM events
+        WHERE store_id = ? AND type = 'returned' AND product = ? AND CAST(json_extract(data, '$.order') AS TEXT) = ?`;
+      return Number((db.stmt(sql).get(storeId, product, order) as { n: number }).n);
+    },
+
     async impressionsOfVisitors(storeId, visitors, limit = DEFAULT_HISTORY_LIMIT) {
       if (visitors.length === 0 || limit <= 0) return [];
       const sql = `${SELECT_IMPRESSIONS} WHERE store_id = ? AND ${inList('visitor')} ORDER BY time DESC, request_id DESC LIMIT ?`;
