@@ -5,7 +5,7 @@
 import { benchAnalytics } from './analytics.js';
 import { benchHttpRatio, benchProductAdd, type Section } from './foundation.js';
 import { machine, writeBenchmarkBlock } from './lib/report.js';
-import { pgAnswers } from './lib/stores.js';
+import { postgresAnswers, redactPassword } from '../src/storage/postgres/pool.js';
 import { benchVisitorComplementary } from './recommendations.js';
 import { benchLogClick } from './tracking.js';
 
@@ -31,8 +31,8 @@ export const SUITES: Record<string, Suite> = {
 /** Runs the chosen suites, prints their markdown, and (with write) stores it in docs/BENCHMARKS.md. */
 export async function runBench(given: BenchOptions): Promise<void> {
   // Every suite measures PostgreSQL only when a server answers (checked once, here).
-  const options = { ...given, pgUrl: given.pgUrl && (await pgAnswers(given.pgUrl)) ? given.pgUrl : null };
-  if (given.pgUrl && !options.pgUrl) process.stderr.write(`bench: no PostgreSQL server at ${given.pgUrl.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')}: measuring SQLite only\n`);
+  const options = { ...given, pgUrl: given.pgUrl && (await postgresAnswers(given.pgUrl)) ? given.pgUrl : null };
+  if (given.pgUrl && !options.pgUrl) process.stderr.write(`bench: no PostgreSQL server at ${redactPassword(given.pgUrl)}: measuring SQLite only\n`);
   for (const name of options.suites) {
     const suite = SUITES[name];
     if (!suite) throw new Error(`unknown bench suite "${name}"; known: ${Object.keys(SUITES).join(', ')}`);

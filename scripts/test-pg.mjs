@@ -3,37 +3,14 @@
 // skips loudly (exit 0) on a developer machine, and fails (exit 1) under CI, where a silent skip
 // would hide that the PostgreSQL adapter was never tested.
 import { spawn } from 'node:child_process';
-import pg from 'pg';
+// The probe and the masking are the adapter's own (built by `prepare`/`npm run build`, which run first).
+import { postgresAnswers, redactPassword } from '../dist/src/storage/postgres/pool.js';
 
 const url = process.env.RELEVO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 // Printed in messages, so a password in the URL never reaches CI logs.
-const shownUrl = url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+const shownUrl = redactPassword(url);
 
-/** The URL without Relevo's own `schema` parameter, which the server would not understand. */
-function probeUrl(value) {
-  const [base, query] = value.split('?');
-  if (!query) return value;
-  const params = new URLSearchParams(query);
-  params.delete('schema');
-  const rest = params.toString();
-  return rest ? `${base}?${rest}` : base;
-}
-
-async function serverAnswers() {
-  const client = new pg.Client({ connectionString: probeUrl(url), connectionTimeoutMillis: 3000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-if (!(await serverAnswers())) {
+if (!(await postgresAnswers(url))) {
   if (process.env.CI) {
     console.error(`PostgreSQL suite FAILED: no server at ${shownUrl} and CI is set (set RELEVO_TEST_PG_URL)`);
     process.exit(1);

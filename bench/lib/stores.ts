@@ -1,6 +1,7 @@
 /** A store to benchmark against, created directly in the database the server will open. */
 import { createStore } from '../../src/stores/keys.js';
 import { openStorage } from '../../src/storage/open.js';
+import { parsePostgresUrl } from '../../src/storage/postgres/pool.js';
 
 export interface BenchStore {
   publicKey: string;
@@ -18,32 +19,16 @@ export async function createBenchStore(url: string): Promise<BenchStore> {
       publicKey: created.publicKey,
       privateKey: created.privateKey,
       drop: async () => {
-        const m = /[?&]schema=([A-Za-z0-9_]+)/.exec(url);
-        if (!m) return;
+        const { schema, connectionString } = url.startsWith('postgres') ? parsePostgresUrl(url) : { schema: null, connectionString: '' };
+        if (!schema) return;
         const pg = await import('pg');
-        const client = new pg.default.Client({ connectionString: url.replace(/[?&]schema=[A-Za-z0-9_]+/, '') });
+        const client = new pg.default.Client({ connectionString });
         await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${m[1]} CASCADE`);
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
         await client.end();
       },
     };
   } finally {
     await storage.close();
-  }
-}
-
-/** Whether a PostgreSQL server answers at url (a `schema=` option is ignored). */
-export async function pgAnswers(url: string): Promise<boolean> {
-  const pg = await import('pg');
-  const client = new pg.default.Client({ connectionString: url.replace(/[?&]schema=[A-Za-z0-9_]+/, ''), connectionTimeoutMillis: 3000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }

@@ -30,6 +30,26 @@ export function parsePostgresUrl(url: string): PostgresTarget {
   return { connectionString: `${url.slice(0, queryAt)}?${params.toString()}`, schema };
 }
 
+/** The URL with its password masked, for messages and logs. */
+export function redactPassword(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+}
+
+/** Whether a PostgreSQL server answers at url within 3 s (test and bench scripts probe before they run). */
+export async function postgresAnswers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: parsePostgresUrl(url).connectionString, connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** A pool for the target; idle-connection errors are absorbed (the next query reports its own). */
 export function createPool(target: PostgresTarget, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString: target.connectionString, max });

@@ -5,7 +5,7 @@ import { runStorageConformance } from '../conformance/suite.js';
 import { openStorage } from '../open.js';
 import { openPostgres } from './index.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
-import { parsePostgresUrl } from './pool.js';
+import { parsePostgresUrl, postgresAnswers, redactPassword } from './pool.js';
 
 const baseUrl = process.env.RELEVO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schemas: string[] = [];
@@ -92,5 +92,12 @@ describe('postgres adapter', () => {
     expect(target.connectionString.startsWith('postgres://u:p%40ss@db:5432/app?')).toBe(true);
     expect(parsePostgresUrl('postgres://db/app')).toEqual({ connectionString: 'postgres://db/app', schema: null });
     expect(() => parsePostgresUrl('postgres://db/app?schema=x;drop')).toThrow(/Invalid schema/);
+  });
+
+  it('masks a password for messages and probes a server without throwing', async () => {
+    expect(redactPassword('postgres://u:s3cret@db:5432/app?schema=a')).toBe('postgres://u:***@db:5432/app?schema=a');
+    expect(redactPassword('postgres://db/app')).toBe('postgres://db/app');
+    expect(await postgresAnswers(urlFor('relevo_probe'))).toBe(true);
+    expect(await postgresAnswers('postgres://postgres@127.0.0.1:1/test')).toBe(false); // nothing listens on port 1
   });
 });
