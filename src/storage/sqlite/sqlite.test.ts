@@ -70,11 +70,11 @@ describe('sqlite durable writes', () => {
   afterAll(() => rmSync(own, { recursive: true, force: true }));
 
   it('commits a durable write with NORMAL, then fsyncs the WAL off the event loop', async () => {
-    const path = join(own, 'durable.db');
-    const db = new SqliteDb(new Database(path));
+    const raw = new Database(join(own, 'durable.db'));
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = FULL'); // configured before the wrapper reads it
+    const db = new SqliteDb(raw);
     try {
-      db.raw.pragma('journal_mode = WAL');
-      db.raw.pragma('synchronous = FULL');
       db.raw.exec('CREATE TABLE t (x INTEGER)');
       const levels: number[] = [];
       const ticks: string[] = [];
@@ -101,9 +101,10 @@ describe('sqlite durable writes', () => {
   });
 
   it('lowers the synchronous level for the one call only, also when it throws', () => {
-    const db = new SqliteDb(new Database(join(own, 'level.db')));
+    const raw = new Database(join(own, 'level.db'));
+    raw.pragma('synchronous = FULL');
+    const db = new SqliteDb(raw);
     try {
-      db.raw.pragma('synchronous = FULL');
       expect(db.withSynchronous('NORMAL', () => db.raw.pragma('synchronous', { simple: true }))).toBe(1);
       expect(db.raw.pragma('synchronous', { simple: true })).toBe(2);
       expect(() => db.withSynchronous('NORMAL', () => { throw new Error('boom'); })).toThrow('boom');
