@@ -106,6 +106,11 @@ export class AnalyticsService {
   /** Store (or, with labels/api, label) metrics per bucket; every bucket present. */
   async timeseries(storeId: number, q: AnalyticsQuery): Promise<SeriesPoint[]> {
     await this.settle();
+    return this.series(storeId, q);
+  }
+
+  /** timeseries() without the settle, for answers that settled already. */
+  private async series(storeId: number, q: AnalyticsQuery): Promise<SeriesPoint[]> {
     const labelScoped = Boolean(q.labels || q.api);
     const rows = await readRollups(this.storage, storeId, {
       from: q.from, to: q.to, kind: labelScoped ? 'label' : 'total', groupBy: q.granularity, names: q.labels, api: q.api,
@@ -121,7 +126,7 @@ export class AnalyticsService {
   async labelDetail(storeId: number, label: string, q: AnalyticsQuery) {
     await this.settle();
     const [series, pairs, positions] = await Promise.all([
-      this.timeseries(storeId, { ...q, labels: [label] }),
+      this.series(storeId, { ...q, labels: [label] }),
       readRollups(this.storage, storeId, { from: q.from, to: q.to, kind: 'label_product', groupBy: 'name' }),
       readRollups(this.storage, storeId, { from: q.from, to: q.to, kind: 'label_position', groupBy: 'name' }),
     ]);
