@@ -10,7 +10,8 @@ export class DecayingCounter {
    * The last ranking, kept up to date by re-placing only the keys changed since (`dirty`): every
    * score decays by the same factor, so the order of untouched keys never changes with time
    * (for any `now` not before the newest event time, `maxAt`). A full sort of a 20,000-product
-   * catalogue took ~30 ms, and a live shop changes a few keys between two calls.
+   * catalogue took 16-20 ms in a microbenchmark (0.36 ms re-placing 5 changed keys), and a live
+   * shop changes a few keys between two calls.
    */
   private order: string[] | null = null;
   private readonly dirty = new Set<string>();

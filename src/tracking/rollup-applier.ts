@@ -3,7 +3,7 @@
  * the same transaction as the records they count (EventStore.commitBatch), so the commit a
  * caller waits for writes a single queue row instead of a row per product, label and total;
  * here the queue is applied at most once per interval, many batches per transaction, where a
- * product clicked fifty times costs one row update instead of fifty. Counts stay exact through
+ * product clicked fifty times within one transaction costs one row update instead of fifty. Counts stay exact through
  * a crash: a queue row is deleted in the transaction that applies it (see applyQueuedRollups),
  * and whatever a crash left queued is applied on start-up.
  *
@@ -78,7 +78,7 @@ export class RollupApplier {
     else if (ms < TARGET_MS / 2) this.rowsPerTransaction = Math.min(MAX_ROWS, this.rowsPerTransaction * 2);
   }
 
-  /** Rows the next transaction takes (for tests and metrics). */
+  /** Rows the next transaction takes (read by the tests). */
   get batchRows(): number {
     return this.rowsPerTransaction;
   }
