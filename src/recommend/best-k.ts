@@ -8,7 +8,14 @@ export class BestK {
   private readonly items: number[] = [];
   private readonly scores: number[] = [];
 
-  constructor(private readonly k: number) {}
+  constructor(private k: number) {}
+
+  /** Empties the heap and sets a new k (a reused instance allocates nothing once grown). */
+  reset(k: number): void {
+    this.k = k;
+    this.items.length = 0;
+    this.scores.length = 0;
+  }
 
   offer(item: number, score: number): void {
     const n = this.items.length;
@@ -25,15 +32,25 @@ export class BestK {
 
   /** The kept pairs, best first. Empties the heap. */
   drain(): Array<[number, number]> {
-    const out = new Array<[number, number]>(this.items.length);
-    for (let n = this.items.length; n > 0; n--) {
-      out[n - 1] = [this.items[0], this.scores[0]]; // the root is the worst of the n left
-      this.move(n - 1, 0);
-      this.siftDown(0, n - 1);
+    const items: number[] = [];
+    const scores: number[] = [];
+    this.drainInto(items, scores);
+    return items.map((item, i) => [item, scores[i]]);
+  }
+
+  /** The kept items and their scores, best first, into caller-owned arrays. Empties the heap. */
+  drainInto(items: number[], scores: number[]): void {
+    const n = this.items.length;
+    items.length = n;
+    scores.length = n;
+    for (let m = n; m > 0; m--) {
+      items[m - 1] = this.items[0];
+      scores[m - 1] = this.scores[0];
+      this.move(m - 1, 0);
+      this.siftDown(0, m - 1);
     }
     this.items.length = 0;
     this.scores.length = 0;
-    return out;
   }
 
   /** Moves a worse pair up towards the root. */

@@ -66,6 +66,20 @@ describe('BestK', () => {
     }
   });
 
+  it('reused through reset(k) and drainInto, gives what a fresh heap and drain() give', () => {
+    const rnd = lcg(3);
+    const reused = new BestK(1);
+    const items: number[] = [];
+    const scores: number[] = [];
+    for (const [n, k] of [[300, 40], [10, 100], [0, 3], [200, 200], [60, 7]]) {
+      const pairs = Array.from({ length: n }, (_, i): [number, number] => [(i * 7919) % 1009, Math.floor(rnd() * 8) / 4]);
+      reused.reset(k);
+      for (const [item, score] of pairs) reused.offer(item, score);
+      reused.drainInto(items, scores);
+      expect(items.map((item, i) => [item, scores[i]])).toEqual(sorted(pairs).slice(0, k));
+    }
+  });
+
   it('keeps nothing for k = 0', () => {
     const best = new BestK(0);
     best.offer(1, 1);

@@ -77,6 +77,9 @@ export class SessionModel implements ModelComponent {
   private readonly listed = new ItemSet();
   /** pairs()'s earlier items already counted, reused (it runs for every event, rebuilds included). */
   private readonly pairScratch: number[] = [];
+  /** candidates()'s tracks found and their recency keys, reused (requests allocated ~30 KB each). */
+  private readonly found: Track[] = [];
+  private touched = new Float64Array(0);
 
   constructor(
     readonly limits: SessionLimits = DEFAULT_LIMITS,
@@ -153,6 +156,7 @@ export class SessionModel implements ModelComponent {
     const ranked = rankNext(session, this.graphs, this.candidates(session, own), this.params, {
       limit: opts.limit, includeSeen: opts.includeSeen, skip: excluded ? (i) => excluded.has(i) : undefined,
     }, this.scratch);
+    this.found.length = 0;
     return ranked.map(([i, score]) => ({ key: this.keys[i], score }));
   }
 
@@ -195,7 +199,8 @@ export class SessionModel implements ModelComponent {
   private candidates(session: readonly number[], own: Track[]): Track[] {
     const stamp = ++this.searches;
     for (const t of own) t.stamp = stamp; // the person's own tracks are no neighbours
-    const found: Track[] = [];
+    const found = this.found;
+    found.length = 0;
     const done: number[] = [];
     for (let i = session.length - 1; i >= 0 && done.length < 10; i--) {
       if (done.includes(session[i])) continue;
@@ -209,7 +214,9 @@ export class SessionModel implements ModelComponent {
         }
       }
     }
-    return found.length <= this.limits.sample ? found : mostRecent(found, this.limits.sample);
+    if (found.length <= this.limits.sample) return found;
+    if (this.touched.length < found.length) this.touched = new Float64Array(found.length * 2);
+    return mostRecent(found, this.limits.sample, this.touched);
   }
 
   /**
@@ -289,8 +296,8 @@ function sessionOf(own: Track[]): readonly number[] {
  * finds the k-th largest `touched`. The tracks arrive in near-recency runs, which the final sort
  * exploits; that is why this is not a BestK heap.
  */
-function mostRecent(tracks: Track[], k: number): Track[] {
-  const touched = new Float64Array(tracks.length);
+function mostRecent(tracks: Track[], k: number, scratch: Float64Array): Track[] {
+  const touched = scratch.subarray(0, tracks.length);
   for (let i = 0; i < tracks.length; i++) touched[i] = tracks[i].touched;
   const cut = kthLargest(touched, k);
   return tracks.filter((t) => t.touched >= cut).sort((a, b) => b.touched - a.touched);

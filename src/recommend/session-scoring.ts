@@ -85,6 +85,12 @@ export class ScoringScratch {
   readonly novelty = new ItemScores();
   readonly repeat = new ItemScores();
   readonly blended = new ItemScores();
+  /** neighbourhoodScores' candidates with a shared item, their similarities, and the k kept. */
+  readonly similar: NeighbourTrack[] = [];
+  readonly sims: number[] = [];
+  readonly nearest = new BestK(1);
+  readonly kept: number[] = [];
+  readonly keptSims: number[] = [];
 }
 
 /** A read-only score list: a Map<number, number> (a graph row) or ItemScores. */
@@ -155,8 +161,10 @@ export function neighbourhoodScores(
 ): ItemScores {
   const weights = positionWeights(session, scratch.position, p.simDecay);
   const counted = scratch.counted;
-  const similar: NeighbourTrack[] = [];
-  const sims: number[] = [];
+  const similar = scratch.similar;
+  const sims = scratch.sims;
+  similar.length = 0;
+  sims.length = 0;
   for (const c of candidates) {
     counted.clear();
     let sim = 0;
@@ -167,18 +175,25 @@ export function neighbourhoodScores(
     }
   }
   // the k most similar, most similar first; equal similarities keep candidate order
-  const nearest = new BestK(p.k);
-  sims.forEach((sim, i) => nearest.offer(i, sim));
+  const nearest = scratch.nearest;
+  nearest.reset(p.k);
+  for (let i = 0; i < sims.length; i++) nearest.offer(i, sims[i]);
+  const kept = scratch.kept;
+  const keptSims = scratch.keptSims;
+  nearest.drainInto(kept, keptSims);
   const out = scratch.neighbours;
   out.clear();
-  for (const [i, sim] of nearest.drain()) {
+  for (let n = 0; n < kept.length; n++) {
+    const items = similar[kept[n]].items;
+    const sim = keptSims[n];
     counted.clear();
     if (damping) {
-      for (const it of similar[i].items) if (counted.add(it)) out.add(it, sim * damping[it]);
+      for (let j = 0; j < items.length; j++) if (counted.add(items[j])) out.add(items[j], sim * damping[items[j]]);
     } else {
-      for (const it of similar[i].items) if (counted.add(it)) out.add(it, sim);
+      for (let j = 0; j < items.length; j++) if (counted.add(items[j])) out.add(items[j], sim);
     }
   }
+  similar.length = 0; // hold no tracks between requests
   return out;
 }
 
