@@ -64,7 +64,8 @@ export async function dispatch(deps: DispatchDeps, call: Call): Promise<Reply> {
     }
     const args = mergeArgs(call.rawQuery, call.rawBody, deps.maxDepth);
     callback = readCallback(args);
-    const ctx = await authorize(deps, route, args, call.request);
+    const auth = authorize(deps, route, args, call.request);
+    const ctx = auth instanceof Promise ? await auth : auth;
     const parsed = parseArgs(route.schema, args);
     const result = await route.handler(parsed, ctx);
     const body = route.bare ? result : okBody(result as Record<string, unknown> | undefined);
@@ -89,7 +90,14 @@ function readCallback(args: Args): string | undefined {
   return cb;
 }
 
-async function authorize(deps: DispatchDeps, route: RouteDef, args: Args, request: RequestInfo): Promise<HandlerContext> {
+/** The caller's store and rights; synchronous for a public call whose key is in memory (nearly all). */
+function authorize(deps: DispatchDeps, route: RouteDef, args: Args, request: RequestInfo): HandlerContext | Promise<HandlerContext> {
+  const withPrivate = route.auth === 'private' || (args.private_key !== undefined && args.private_key !== '');
+  const store = withPrivate ? undefined : deps.keys.cached(args.key);
+  return store ? { store, request, privileged: false } : authorizeSlowly(deps, route, args, request);
+}
+
+async function authorizeSlowly(deps: DispatchDeps, route: RouteDef, args: Args, request: RequestInfo): Promise<HandlerContext> {
   const store = await deps.keys.resolve(args.key);
   let privileged = false;
   if (route.auth === 'private' || (args.private_key !== undefined && args.private_key !== '')) {
