@@ -13,7 +13,7 @@ import { openStorage } from '../src/storage/open.js';
 import type { TrackedEvent } from '../src/storage/ports.js';
 import { makeBenchProduct, type Section } from './foundation.js';
 import { fmt, median, runLoad, type LoadResult } from './lib/load.js';
-import { spawnBare, spawnWithPort, type Child } from './lib/processes.js';
+import { spawnBare, spawnRelevo, type Child } from './lib/processes.js';
 
 export interface RecommendationBenchSize {
   products: number;
@@ -90,7 +90,7 @@ async function measure(size: RecommendationBenchSize, rounds: number, seconds: n
   const { publicKey } = await seed(url, size);
   const seedSeconds = (Date.now() - seeded) / 1000;
   const started = Date.now();
-  const relevo: Child = await spawnWithPort('bin/relevo.js', ['serve', '--port', '0', '--db', url], { RELEVO_LOG_LEVEL: 'info', HOST: '127.0.0.1', RELEVO_DEMO: '0' }, 600_000);
+  const relevo: Child = await spawnRelevo(url, { RELEVO_DEMO: '0' }, 600_000);
   const startSeconds = (Date.now() - started) / 1000;
   const bare: Child = await spawnBare('json');
   try {

@@ -1,5 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 // The `relevo` command. The TypeScript is compiled to dist/ by `npm ci` (the prepare script).
+// The V8 flags above are the server's (SERVER_NODE_FLAGS in bench/lib/processes.ts); `npm start`
+// passes the same ones.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

@@ -6,7 +6,7 @@
  * on the same database, re-sending every sale is answered ok and stores no second copy.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnWithPort, type Child } from '../bench/lib/processes.js';
+import { spawnRelevo, type Child } from '../bench/lib/processes.js';
 import { createStore } from '../src/stores/keys.js';
 import { openStorage } from '../src/storage/open.js';
 import type { Storage } from '../src/storage/ports.js';
@@ -34,7 +34,7 @@ interface Sent {
 }
 
 function serve(url: string, env: Record<string, string> = {}): Promise<Child> {
-  return spawnWithPort('bin/relevo.js', ['serve', '--port', '0', '--db', url], { RELEVO_DEMO: '0', HOST: '127.0.0.1', RELEVO_LOG_LEVEL: 'info', ...env });
+  return spawnRelevo(url, { RELEVO_DEMO: '0', ...env });
 }
 
 /** The store's all-time click and order counts in the rollups (what the dashboard reads). */
