@@ -17,7 +17,7 @@ import type { AnalyticsStore } from '../storage/ports.js';
  * whole group commit (up to hundreds of events), and on SQLite a transaction blocks every
  * request while it runs, so a fixed count either stalls requests (p99) or merges too little.
  */
-const TARGET_MS = 4;
+const TARGET_MS = 2;
 const MIN_ROWS = 1;
 const MAX_ROWS = 200;
 

@@ -5,6 +5,7 @@
 import { closeSync, fsync, openSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { CatalogEntry } from '../ports.js';
+import { Checkpointer } from './checkpointer.js';
 
 export interface DocRow {
   key: string;
@@ -24,9 +25,13 @@ export class SqliteDb {
   /** The connection's configured synchronous level (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA), read once. */
   private readonly level: number;
 
+  /** Background WAL checkpoints (a file database only; see checkpointer.ts). */
+  readonly checkpointer: Checkpointer | null;
+
   /** Wraps an open connection whose pragmas are set (its synchronous level is read here, once). */
   constructor(readonly raw: Database.Database) {
     this.level = raw.pragma('synchronous', { simple: true }) as number;
+    this.checkpointer = raw.memory ? null : new Checkpointer(raw, this.level);
   }
 
   /** A prepared statement for this SQL, prepared once per connection. */
@@ -45,7 +50,9 @@ export class SqliteDb {
    * writes meanwhile, and the busy timeout does not retry that.
    */
   write<T>(fn: () => T): T {
-    return this.raw.transaction(fn).immediate();
+    const result = this.raw.transaction(fn).immediate();
+    this.checkpointer?.afterWrite();
+    return result;
   }
 
   /**

@@ -48,6 +48,7 @@ export async function openSqlite(path: string, options: { synchronous?: 'full' |
       db.stmt('SELECT 1').get();
     },
     async close() {
+      await db.checkpointer?.stop();
       db.closeWal();
       if (raw.open) raw.close();
     },
