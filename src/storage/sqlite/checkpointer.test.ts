@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BACKSTOP_PAGES, START_BYTES } from './checkpointer.js';
 import { SqliteDb } from './db.js';
@@ -65,5 +66,18 @@ describe('background WAL checkpoints', () => {
     expect(again.prepare('SELECT count(*) AS n, sum(length(body)) AS bytes FROM t').get()).toEqual({ n: 1500, bytes: 1500 * 2048 });
     expect(again.pragma('integrity_check', { simple: true })).toBe('ok');
     again.close();
+  });
+
+  it('hands checkpoints back to SQLite when the worker dies', async () => {
+    const { db } = open();
+    db.checkpointer!.start();
+    expect(db.raw.pragma('wal_autocheckpoint', { simple: true })).toBe(BACKSTOP_PAGES);
+    const worker = (db.checkpointer as unknown as { worker: Worker }).worker;
+    await worker.terminate();
+    await until(() => !db.checkpointer!.running);
+    expect(db.raw.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    fill(db, 1000); // past START_BYTES again: no second worker, SQLite checkpoints by itself
+    expect(db.checkpointer!.running).toBe(false);
+    db.raw.close();
   });
 });
