@@ -11,11 +11,23 @@ import { SESSION_MODEL } from '../src/recommend/person-ranking.js';
 import type { SessionModel } from '../src/recommend/session-model.js';
 import { buildRuntime } from '../src/runtime.js';
 import { openStorage } from '../src/storage/open.js';
+import type { EventStore } from '../src/storage/ports.js';
 import { dumpAllRows } from './helpers/db.js';
 import { BROWSER_UA, makeProduct, makeTestApp, type TestApp } from './helpers/app.js';
 
 const err = (type: string, message: unknown) => ({ status: 'error', type, message, id: expect.any(String), moreInfo: expect.any(String) });
 const OK = { status: 'ok' };
+
+/** The `after` of every read of one log (eventsSince or salesSince) during `ms`: what a tail read. */
+async function tailReads(events: EventStore, log: 'eventsSince' | 'salesSince', ms: number): Promise<number[]> {
+  const reads: number[] = [];
+  const target = events as unknown as Record<string, (after: number, limit: number) => Promise<unknown>>;
+  const original = target[log];
+  target[log] = (after, limit) => (reads.push(after), original.call(events, after, limit));
+  await new Promise((r) => setTimeout(r, ms));
+  target[log] = original;
+  return reads;
+}
 
 export function describeTracking(backend: string, databaseUrl: () => string | undefined): void {
   describe(`tracking (${backend})`, () => {
@@ -50,15 +62,39 @@ export function describeTracking(backend: string, databaseUrl: () => string | un
           expect(seen).toEqual([3]);
           // The first instance's own click came through its commit, not again through its tail,
           // and a tail that finds only its own seqs past its position reads no rows at all.
-          const events = t.runtime.storage.events;
-          const reads: number[] = [];
-          const eventsSince = events.eventsSince.bind(events);
-          events.eventsSince = (after, limit) => (reads.push(after), eventsSince(after, limit));
-          await new Promise((r) => setTimeout(r, 1200));
-          events.eventsSince = eventsSince;
-          expect(reads).toEqual([]);
+          expect(await tailReads(t.runtime.storage.events, 'eventsSince', 1200)).toEqual([]);
           const track = (t.runtime.models.of(1).get<SessionModel>(SESSION_MODEL) as unknown as { tracks: Map<string, { items: number[] }> }).tracks.get('roamer');
           expect(track?.items).toHaveLength(1);
+        } finally {
+          await other.close();
+          await storage.close();
+        }
+      });
+
+      it("counts another instance's logged sale in this instance's popular within a second, applied once", async () => {
+        const storage = await openStorage(t.url);
+        const other = await buildRuntime(testConfig({ tailIntervalMs: 50 }), storage, pino({ level: 'silent' }), () => clock);
+        try {
+          const popular = async () => JSON.parse((await inject(other.app.handle, {
+            method: 'POST', url: '/v2/recommendations/popular', headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA },
+            payload: JSON.stringify({ key: 'testpub', limit: 3 }),
+          })).body).result;
+          expect((await popular())[0]).not.toBe(2);
+          // Two sales on the first instance: one of product 2, one of products 2 and 4.
+          await t.call('log/sale', { sale: 'x1', products: [{ id: 2, price: 20, quantity: 1 }], visitor: 'buyer1' });
+          await t.call('log/sale', { sale: 'x2', products: [{ id: 2, price: 20, quantity: 1 }, { id: 4, price: 40, quantity: 5 }], visitor: 'buyer2' });
+          let seen: unknown[] = [];
+          for (let i = 0; i < 40 && JSON.stringify(seen.slice(0, 2)) !== '[2,4]'; i++) {
+            await new Promise((r) => setTimeout(r, 25));
+            seen = await popular();
+          }
+          expect(seen.slice(0, 2)).toEqual([2, 4]); // in two orders, then one (quantity does not count)
+          await new Promise((r) => setTimeout(r, 200)); // more tail runs: nothing is applied twice
+          const orders = (rt: typeof other) => [rt.models.of(1).popularity.orders.score('2', clock), rt.models.of(1).popularity.orders.score('4', clock)];
+          expect(orders(other)).toEqual(orders(t.runtime));
+          expect(orders(t.runtime)[0]).toBeCloseTo(2 * orders(t.runtime)[1], 9);
+          // The first instance applied its own sales at commit; its tail skips them without reading.
+          expect(await tailReads(t.runtime.storage.events, 'salesSince', 1200)).toEqual([]);
         } finally {
           await other.close();
           await storage.close();

@@ -69,10 +69,9 @@ export class StoreModels {
 export class Models {
   private readonly stores = new Map<number, StoreModels>();
   private readonly factories = new Map<string, ComponentFactory>([['popularity', () => new Popularity()]]);
-  /** The event log position the models have read up to (rebuild, then the tail). */
-  private tailSeq = 0;
-  /** Seqs above tailSeq that this instance's own commits already applied (the tail skips them). */
-  private readonly own = new Set<number>();
+  /** How far the models have read the event log and the sale log (rebuild, then the tail). */
+  private readonly eventLog = new LogCursor();
+  private readonly saleLog = new LogCursor();
   private tail: Poller | null = null;
 
   constructor(private readonly log: Logger) {}
@@ -94,21 +93,23 @@ export class Models {
   async rebuild(storage: Storage): Promise<void> {
     const started = Date.now();
     let events = 0;
-    for (let after = 0; ; ) {
-      const page = await storage.events.eventsSince(after, TAIL_PAGE);
+    for (;;) {
+      const page = await storage.events.eventsSince(this.eventLog.seq, TAIL_PAGE);
       if (page.length === 0) break;
       for (const e of page) this.applyEvent(e);
       events += page.length;
-      after = page[page.length - 1].seq;
-      this.tailSeq = after;
+      this.eventLog.advance(page[page.length - 1].seq);
       if (events % 100_000 < 5000) this.log.info({ events }, 'rebuilding models');
     }
     let orders = 0;
+    for (;;) {
+      const page = await storage.events.salesSince(this.saleLog.seq, TAIL_PAGE);
+      if (page.length === 0) break;
+      for (const { sale } of page) this.applySale(sale);
+      orders += page.length;
+      this.saleLog.advance(page[page.length - 1].seq);
+    }
     for (const store of await storage.stores.listStores()) {
-      for await (const sales of storage.events.scanSales(store.id)) {
-        for (const s of sales) this.applySale(s);
-        orders += sales.length;
-      }
       for await (const page of storage.catalog.scanDocs(store.id, 'orders')) {
         this.applyCatalogOrders(store.id, page);
         orders += page.length;
@@ -119,22 +120,26 @@ export class Models {
 
   /** Commit listener: applies a committed batch. */
   readonly onCommit = (batch: CommittedBatch): void => {
+    const tailing = this.tail?.started ?? false;
     for (const e of batch.events) {
       this.applyEvent(e);
-      if (this.tail?.started && e.seq > this.tailSeq) this.own.add(e.seq);
+      if (tailing) this.eventLog.markOwn(e.seq);
     }
-    for (const s of batch.sales) this.applySale(s);
+    batch.sales.forEach((s, i) => {
+      this.applySale(s);
+      if (tailing) this.saleLog.markOwn(batch.saleSeqs[i]);
+    });
     for (const i of batch.impressions) this.of(i.storeId).each((c) => c.applyImpression?.(i.requestId, i.visitor, i.results, i.time));
   };
 
   /**
-   * Follows the event log for events other instances committed (SPEC §6: a click shows in the
-   * visitor's next answer in every instance within a second). Both adapters commit event seqs in
-   * order, so `seq > tailSeq` misses nothing. This instance's own events arrive through onCommit
-   * first; the tail skips those. `currentCommit` resolves once a commit in flight has been
-   * published, so an own event the tail read early is known as own before the tail decides.
-   * Not followed: other instances' logged sales (they reach the models at the next start;
-   * catalog orders are followed through the catalog tail) and impressions.
+   * Follows the event log and the sale log for what other instances committed (SPEC §6: a click
+   * shows in the visitor's next answer in every instance within a second; a sale in popular,
+   * most_sold_with …). Both adapters commit seqs in order, so `seq > cursor` misses nothing. This
+   * instance's own events and sales arrive through onCommit first; the tail skips those.
+   * `currentCommit` resolves once a commit in flight has been published, so an own entry the
+   * tail read early is known as own before the tail decides. Not followed: impressions (catalog
+   * orders are followed through the catalog tail).
    */
   startTail(storage: Storage, intervalMs: number, currentCommit: () => Promise<void>): void {
     this.tail ??= new Poller(() => this.tailOnce(storage, currentCommit), (err) => this.log.error({ err }, 'following the event log failed'));
@@ -145,37 +150,11 @@ export class Models {
     await this.tail?.stop();
   }
 
-  /** Applies other instances' events committed since the last look; returns how many. */
+  /** Applies other instances' events and sales committed since the last look; returns how many. */
   async tailOnce(storage: Storage, currentCommit: () => Promise<void>): Promise<number> {
-    let applied = 0;
-    // Alone on the database, every new seq is this instance's own: then nothing needs reading.
-    const latest = await storage.events.latestEventSeq();
-    await currentCommit();
-    if (this.allOwn(latest)) {
-      for (const seq of this.own) if (seq <= latest) this.own.delete(seq);
-      this.tailSeq = Math.max(this.tailSeq, latest);
-      return 0;
-    }
-    for (;;) {
-      const page = await storage.events.eventsSince(this.tailSeq, TAIL_PAGE);
-      if (page.length === 0) return applied;
-      await currentCommit();
-      for (const e of page) {
-        if (this.own.delete(e.seq)) continue;
-        this.applyEvent(e);
-        applied++;
-      }
-      this.tailSeq = page[page.length - 1].seq;
-      for (const seq of this.own) if (seq <= this.tailSeq) this.own.delete(seq);
-      if (page.length < TAIL_PAGE) return applied;
-    }
-  }
-
-  /** Whether every seq in (tailSeq, latest] is one of this instance's own (seqs without gaps). */
-  private allOwn(latest: number): boolean {
-    if (latest - this.tailSeq > this.own.size) return false;
-    for (let seq = this.tailSeq + 1; seq <= latest; seq++) if (!this.own.has(seq)) return false;
-    return true;
+    const events = await follow(this.eventLog, () => storage.events.latestEventSeq(), (after) => storage.events.eventsSince(after, TAIL_PAGE), (e) => e.seq, (e) => this.applyEvent(e), currentCommit);
+    const sales = await follow(this.saleLog, () => storage.events.latestSaleSeq(), (after) => storage.events.salesSince(after, TAIL_PAGE), (s) => s.seq, (s) => this.applySale(s.sale), currentCommit);
+    return events + sales;
   }
 
   /** Catalog write listener: orders pushed with /orders or a feed count as sales too. */
@@ -207,5 +186,68 @@ export class Models {
   private applySale(s: SaleRecord): void {
     const signal: OrderSignal = { products: s.lines.map((l) => l.product), time: s.time, visitor: s.visitor, email: s.email, customer: s.customer, order: s.sale };
     this.of(s.storeId).each((c) => c.applyOrder?.(signal));
+  }
+}
+
+/**
+ * A reader's position in a commit-ordered log (events or sales), with the seqs above it that
+ * this instance's own commits already applied.
+ */
+export class LogCursor {
+  /** Every entry up to here has been applied. */
+  seq = 0;
+  private readonly own = new Set<number>();
+
+  /** An own entry, applied through onCommit: the tail skips it. */
+  markOwn(seq: number): void {
+    if (seq > this.seq) this.own.add(seq);
+  }
+
+  /** Whether an entry read from the log is an own one (forgotten once passed). */
+  isOwn(seq: number): boolean {
+    return this.own.delete(seq);
+  }
+
+  advance(to: number): void {
+    this.seq = Math.max(this.seq, to);
+    for (const seq of this.own) if (seq <= this.seq) this.own.delete(seq);
+  }
+
+  /** Whether every seq in (seq, latest] is an own one (seqs without gaps): then nothing needs reading. */
+  allOwn(latest: number): boolean {
+    if (latest - this.seq > this.own.size) return false;
+    for (let seq = this.seq + 1; seq <= latest; seq++) if (!this.own.has(seq)) return false;
+    return true;
+  }
+}
+
+/** Reads a log from the cursor on, applying what is not own; returns how many were applied. */
+async function follow<T>(
+  cursor: LogCursor,
+  latestSeq: () => Promise<number>,
+  since: (after: number) => Promise<T[]>,
+  seqOf: (entry: T) => number,
+  apply: (entry: T) => void,
+  currentCommit: () => Promise<void>,
+): Promise<number> {
+  // Alone on the database, every new seq is this instance's own: then nothing needs reading.
+  const latest = await latestSeq();
+  await currentCommit();
+  if (cursor.allOwn(latest)) {
+    cursor.advance(latest);
+    return 0;
+  }
+  let applied = 0;
+  for (;;) {
+    const page = await since(cursor.seq);
+    if (page.length === 0) return applied;
+    await currentCommit();
+    for (const entry of page) {
+      if (cursor.isOwn(seqOf(entry))) continue;
+      apply(entry);
+      applied++;
+    }
+    cursor.advance(seqOf(page[page.length - 1]));
+    if (page.length < TAIL_PAGE) return applied;
   }
 }

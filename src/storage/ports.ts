@@ -195,6 +195,8 @@ export interface CommitResult {
   newSales: boolean[];
   /** Parallel to batch.events: the seq each event was stored under. */
   eventSeqs: number[];
+  /** Parallel to batch.sales: the sale-log seq of a new sale (see salesSince), null for a repeat. */
+  saleSeqs: Array<number | null>;
 }
 
 /** Who a person is: the visitors, emails and customer IDs linked into one identity. */
@@ -238,7 +240,14 @@ export interface EventStore {
   eventsSince(after: number, limit: number): Promise<StoredEvent[]>;
   /** The highest committed event seq of every store (0 when there is none): a tailer's cheap look. */
   latestEventSeq(): Promise<number>;
-  /** Sales of a store in time order, paged (model rebuilds). */
+  /**
+   * New sales of every store with seq > after, in seq order: the sale log. Seqs commit in order
+   * on both adapters (as event seqs do), so `seq > after` is a safe tail for other instances.
+   */
+  salesSince(after: number, limit: number): Promise<Array<{ seq: number; sale: SaleRecord }>>;
+  /** The highest committed sale seq (0 when there is none). */
+  latestSaleSeq(): Promise<number>;
+  /** Sales of a store in time order, paged (analytics rebuilds). */
   scanSales(storeId: number, pageSize?: number): AsyncIterable<SaleRecord[]>;
   /**
    * Privacy: in ONE transaction, deletes the events and impressions of the visitors, anonymises

@@ -34,6 +34,8 @@ export interface CommittedBatch {
   events: StoredEvent[];
   /** Sales that were new (repeats of a stored sale are left out). */
   sales: SaleRecord[];
+  /** Parallel to sales: each one's seq in the sale log (EventStore.salesSince). */
+  saleSeqs: number[];
   impressions: ImpressionRecord[];
 }
 
@@ -196,19 +198,25 @@ export class Ingest {
     let s = 0;
     return items.map((item) => {
       if (item.kind === 'event') return { seq: result.eventSeqs[e++] };
-      if (item.kind === 'sale') return { newSale: result.newSales[s++] };
+      if (item.kind === 'sale') {
+        const seq = result.saleSeqs[s];
+        return { newSale: result.newSales[s++], seq: seq ?? undefined };
+      }
       return {};
     });
   }
 
   private publish(items: Item[], results: ItemResult[]): void {
-    const committed: CommittedBatch = { events: [], sales: [], impressions: [] };
+    const committed: CommittedBatch = { events: [], sales: [], saleSeqs: [], impressions: [] };
     items.forEach((item, i) => {
       if (item.kind === 'event') {
         committed.events.push({ ...item.event, seq: results[i].seq! });
         this.metrics.eventsAccepted.inc({ type: item.event.type });
       } else if (item.kind === 'sale') {
-        if (results[i].newSale) committed.sales.push(item.sale);
+        if (results[i].newSale) {
+          committed.sales.push(item.sale);
+          committed.saleSeqs.push(results[i].seq!);
+        }
         this.metrics.eventsAccepted.inc({ type: results[i].newSale ? 'sale' : 'sale_repeat' });
       } else {
         committed.impressions.push(item.impression);

@@ -26,6 +26,25 @@ const sale = (storeId: number, saleId: Id, fields: Partial<SaleRecord> = {}): Sa
 });
 const commit = (handle: Storage, part: Partial<EventBatch>) => handle.events.commitBatch({ events: [], impressions: [], sales: [], ...part });
 
+/**
+ * Runs a tailer's `step` over and over while `writes` are in flight, then once more. A tailer
+ * polls; it must let I/O run between polls (a SQLite commit resolves only after its fsync, which
+ * a loop of bare microtasks would starve).
+ */
+async function tailDuring(step: () => Promise<void>, writes: Promise<unknown>): Promise<void> {
+  let writing = true;
+  const tailer = (async () => {
+    while (writing) {
+      await step();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  })();
+  await writes;
+  writing = false;
+  await tailer;
+  await step();
+}
+
 /** Registers the EventStore tests inside the main conformance suite. */
 export function runEventConformance(ctx: ConformanceContext): void {
   const { newStore, unique } = ctx;
@@ -70,7 +89,7 @@ export function runEventConformance(ctx: ConformanceContext): void {
       const v = visitor();
       const first = await commit(storage(), { events: [1, 2, 3].map((n) => event(id, v, { product: `p${n}` })) });
       const second = await commit(storage(), { events: [event(id, v, { product: 'p4' })] });
-      expect(await commit(storage(), {})).toEqual({ newSales: [], eventSeqs: [] });
+      expect(await commit(storage(), {})).toEqual({ newSales: [], eventSeqs: [], saleSeqs: [] });
       const seqs = [...first.eventSeqs, ...second.eventSeqs];
       expect(seqs.every((s, i) => Number.isInteger(s) && (i === 0 || s > seqs[i - 1]))).toBe(true);
       const log = await storage().events.eventsSince(seqs[0] - 1, 100);
@@ -111,6 +130,46 @@ export function runEventConformance(ctx: ConformanceContext): void {
       expect((await storage().events.getSale(a.id, 's1'))?.time).toBe(T0 + 0.5);
     });
 
+    it('numbers new sales in the sale log (saleSeqs), repeats not, and salesSince reads them back in seq order', async () => {
+      const { id } = await newStore();
+      const before = await storage().events.latestSaleSeq();
+      const first = await commit(storage(), { sales: [sale(id, 'a'), sale(id, 'b'), sale(id, 'a')] });
+      expect(first.saleSeqs[2]).toBeNull();
+      const second = await commit(storage(), { sales: [sale(id, 'b'), sale(id, 'c', { visitor: 'vx' })] });
+      expect(second.saleSeqs[0]).toBeNull();
+      const seqs = [first.saleSeqs[0], first.saleSeqs[1], second.saleSeqs[1]] as number[];
+      expect(seqs.every((q, i) => Number.isInteger(q) && q > before && (i === 0 || q > seqs[i - 1]))).toBe(true);
+      expect(await storage().events.latestSaleSeq()).toBeGreaterThanOrEqual(seqs[2]);
+      const log = (await storage().events.salesSince(before, 100)).filter((e) => e.sale.storeId === id);
+      expect(log.map((e) => [e.seq, e.sale.sale])).toEqual([[seqs[0], 'a'], [seqs[1], 'b'], [seqs[2], 'c']]);
+      expect(log[2].sale).toEqual(await storage().events.getSale(id, 'c'));
+      expect(await storage().events.salesSince(seqs[0], 1)).toEqual([log[1]]); // paged by after and limit
+      expect(await storage().events.salesSince(before, 0)).toEqual([]);
+    });
+
+    it('lets a tailer follow concurrent writers through salesSince without missing a sale', async () => {
+      const { id } = await newStore();
+      let cursor = await storage().events.latestSaleSeq();
+      const mark = cursor;
+      const seen: number[] = [];
+      const tail = async () => {
+        for (const e of await storage().events.salesSince(cursor, 1000)) {
+          seen.push(e.seq);
+          cursor = e.seq;
+        }
+      };
+      // Sale-only batches too: they must be ordered like batches with events.
+      await tailDuring(tail, Promise.all([storage(), ...handles].map(async (h, w) => {
+        for (let round = 0; round < 15; round++) {
+          const events = round % 2 === 0 ? [event(id, `w${w}`)] : [];
+          await commit(h, { events, sales: [sale(id, `w${w}-${round}`), sale(id, `w${w}-${round}b`)] });
+        }
+      })));
+      const all = (await storage().events.salesSince(mark, 10_000)).filter((e) => e.sale.storeId === id).map((e) => e.seq);
+      expect(all.length).toBe(90);
+      expect(seen.filter((q) => all.includes(q))).toEqual(all);
+    });
+
     it('lets a tailer follow concurrent writers through eventsSince without missing a row', async () => {
       const { id } = await newStore();
       const mark = (await commit(storage(), { events: [event(id, null)] })).eventSeqs[0];
@@ -122,21 +181,9 @@ export function runEventConformance(ctx: ConformanceContext): void {
           cursor = e.seq;
         }
       };
-      let writing = true;
-      const tailer = (async () => {
-        // A tailer polls; it must let I/O run between polls (a SQLite commit resolves only after
-        // its fsync, which a loop of bare microtasks would starve).
-        while (writing) {
-          await tail();
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-      })();
-      await Promise.all([storage(), ...handles].map(async (h, w) => {
+      await tailDuring(tail, Promise.all([storage(), ...handles].map(async (h, w) => {
         for (let round = 0; round < 15; round++) await commit(h, { events: [event(id, `w${w}`), event(id, `w${w}`, { product: `p${round}` })] });
-      }));
-      writing = false;
-      await tailer;
-      await tail();
+      })));
       const all = (await storage().events.eventsSince(mark, 10_000)).map((e) => e.seq);
       expect(all.length).toBe(90);
       expect(seen).toEqual(all);

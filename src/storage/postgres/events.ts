@@ -8,7 +8,8 @@
  * (per schema, distinct from the catalog's) before it draws seqs, and holds it until COMMIT:
  * seqs are drawn and committed in the same order across instances, so `seq > after` is a safe
  * tail. Impressions and sales are written BEFORE the lock: that keeps the serialised part short,
- * and the lock holder then only inserts events, which wait on no row lock, so no deadlock.
+ * and the lock holder then only numbers its own new sales (the sale log, salesSince, ordered the
+ * same way) and inserts events, which wait on no other row lock, so no deadlock.
  */
 import type pg from 'pg';
 import type { Doc, EventStore, ImpressionRecord, PersonKeys, SaleRecord, TrackedEvent } from '../ports.js';
@@ -44,6 +45,8 @@ const INSERT_SALES = `INSERT INTO sales (${SALE_COLUMNS})
   ON CONFLICT (store_id, sale) DO NOTHING
   RETURNING store_id, sale`;
 const SELECT_EVENTS = `SELECT seq, ${EVENT_COLUMNS} FROM events`;
+const NUMBER_SALES = `UPDATE sales s SET seq = nextval('sales_seq') FROM unnest($1::bigint[], $2::text[]) AS u(store_id, sale)
+  WHERE s.store_id = u.store_id AND s.sale = u.sale RETURNING s.store_id, s.sale, s.seq`;
 const SELECT_IMPRESSIONS = `SELECT ${IMPRESSION_COLUMNS} FROM impressions`;
 const SELECT_SALES = `SELECT ${SALE_COLUMNS} FROM sales`;
 const PERSON_SALES = 'store_id = $1 AND (visitor = ANY($2::text[]) OR email = ANY($3::text[]) OR customer = ANY($4::text[]))';
@@ -63,9 +66,14 @@ const LATEST_SHOWING = `SELECT i.* FROM unnest($2::text[]) AS v(visitor) CROSS J
 export function createPostgresEvents(pool: pg.Pool, schema: string | null, writer: pg.Pool = pool): EventStore {
   const lockId = schemaLockId(schema);
 
+  /** Takes the event-append lock (held until COMMIT; taking it again in the transaction is free). */
+  async function lockAppends(client: pg.PoolClient): Promise<void> {
+    await client.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [LOCK_EVENTS, lockId]);
+  }
+
   async function insertEvents(client: pg.PoolClient, events: TrackedEvent[]): Promise<number[]> {
     if (events.length === 0) return [];
-    await client.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [LOCK_EVENTS, lockId]);
+    await lockAppends(client);
     // Seqs are drawn explicitly, then sorted, so eventSeqs[i] is event i's seq whatever order
     // the server evaluates the INSERT's rows in.
     const drawn = await client.query<{ seq: string }>("SELECT nextval(pg_get_serial_sequence('events', 'seq')) AS seq FROM generate_series(1, $1)", [events.length]);
@@ -93,18 +101,33 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null, write
     return sales.map((sale, i) => first[i] && inserted.has(storeKey(sale.storeId, sale.sale)));
   }
 
+  /**
+   * Numbers the batch's new sales in the sale log, under the append lock: like event seqs, sale
+   * seqs are then drawn and committed in the same order across instances. The rows are this
+   * transaction's own (inserted just before), so the update waits on no other row lock.
+   */
+  async function numberSales(client: pg.PoolClient, sales: SaleRecord[], newSales: boolean[]): Promise<Array<number | null>> {
+    const fresh = sales.filter((_, i) => newSales[i]);
+    if (fresh.length === 0) return sales.map(() => null);
+    await lockAppends(client);
+    const { rows } = await client.query<{ store_id: string; sale: string; seq: string }>(NUMBER_SALES, [fresh.map((s) => s.storeId), fresh.map((s) => s.sale)]);
+    const seqOf = new Map(rows.map((row) => [storeKey(Number(row.store_id), row.sale), Number(row.seq)]));
+    return sales.map((s, i) => (newSales[i] ? seqOf.get(storeKey(s.storeId, s.sale)) ?? null : null));
+  }
+
   return {
     async commitBatch(batch) {
       return withTransaction(writer, async (client) => {
         await insertImpressions(client, batch.impressions);
         const newSales = await insertSales(client, batch.sales);
+        const saleSeqs = await numberSales(client, batch.sales, newSales);
         const eventSeqs = await insertEvents(client, batch.events);
         // Rollup increments are queued with what they count (applyQueuedRollups adds them up
         // later, many batches per transaction); a repeated sale's deltas are dropped here.
         const inserted = new Set(batch.sales.filter((_, i) => newSales[i]).map((s) => `${s.storeId}/${s.sale}`));
         const queued = queueRows(applicableDeltas(batch.rollups ?? [], inserted));
         if (queued.length > 0) await client.query(INSERT_QUEUED, toColumns(queued, 2));
-        return { newSales, eventSeqs };
+        return { newSales, eventSeqs, saleSeqs };
       });
     },
 
@@ -170,6 +193,17 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null, write
       if (limit <= 0) return [];
       const { rows } = await pool.query<EventRow>(`${SELECT_EVENTS} WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, limit]);
       return rows.map((row) => toStoredEvent(row, json));
+    },
+
+    async salesSince(after, limit) {
+      if (limit <= 0) return [];
+      const { rows } = await pool.query<SaleRow & { seq: string }>(`SELECT seq, ${SALE_COLUMNS} FROM sales WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, limit]);
+      return rows.map((row) => ({ seq: Number(row.seq), sale: toSale(row, json) }));
+    },
+
+    async latestSaleSeq() {
+      const { rows } = await pool.query<{ seq: string }>('SELECT coalesce(max(seq), 0) AS seq FROM sales');
+      return Number(rows[0].seq);
     },
 
     async *scanSales(storeId, pageSize = DEFAULT_SALES_PAGE) {

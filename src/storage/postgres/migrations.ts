@@ -191,6 +191,21 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rollup_queue_store ON rollup_queue (store_id);
     `,
   },
+  {
+    version: 6,
+    sql: `
+      -- The sale log: a new sale's seq is drawn under the event-append lock and committed
+      -- before the lock is released, so seqs commit in order and other instances follow it
+      -- with salesSince. Existing sales are numbered in time order.
+      CREATE SEQUENCE sales_seq;
+      ALTER TABLE sales ADD COLUMN seq BIGINT;
+      UPDATE sales s SET seq = o.n
+        FROM (SELECT store_id, sale, row_number() OVER (ORDER BY time, store_id, sale) AS n FROM sales) o
+        WHERE s.store_id = o.store_id AND s.sale = o.sale;
+      SELECT setval('sales_seq', (SELECT coalesce(max(seq), 0) + 1 FROM sales), false);
+      CREATE UNIQUE INDEX sales_seq_key ON sales (seq);
+    `,
+  },
 ];
 
 /**

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runStorageConformance } from '../conformance/suite.js';
 import { openStorage } from '../open.js';
 import { openPostgres } from './index.js';
-import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations.js';
 import { parsePostgresUrl, postgresAnswers, redactPassword } from './pool.js';
 
 const baseUrl = process.env.RELEVO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -68,6 +68,28 @@ describe('postgres adapter', () => {
     await Promise.all(handles.map((h) => h.close()));
     const versions = await withClient(async (c) => (await c.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`)).rows.map((r) => r.version));
     expect(versions).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
+  });
+
+  it('numbers the sales of an older schema in time order (migration 6, the sale log)', async () => {
+    const schema = freshSchema();
+    const pool = new pg.Pool({ connectionString: parsePostgresUrl(urlFor(schema)).connectionString, max: 1 });
+    try {
+      await migratePostgres(pool, schema, POSTGRES_MIGRATIONS.filter((m) => m.version <= 5));
+      for (const [sale, time] of [['b', 30], ['a', 10], ['c', 20]] as const) {
+        await pool.query("INSERT INTO sales (store_id, sale, sale_id, time, lines) VALUES (1, $1, $2::jsonb, $3, '[]'::jsonb)", [sale, JSON.stringify(sale), time]);
+      }
+    } finally {
+      await pool.end();
+    }
+    const storage = await openPostgres(urlFor(schema));
+    try {
+      expect((await storage.events.salesSince(0, 10)).map((e) => [e.seq, e.sale.sale])).toEqual([[1, 'a'], [2, 'c'], [3, 'b']]);
+      expect(await storage.events.latestSaleSeq()).toBe(3);
+      const next = await storage.events.commitBatch({ events: [], impressions: [], sales: [{ storeId: 1, sale: 'd', saleId: 'd', time: 5, visitor: null, email: null, customer: null, lines: [] }] });
+      expect(next.saleSeqs).toEqual([4]);
+    } finally {
+      await storage.close();
+    }
   });
 
   it('keeps each schema separate', async () => {

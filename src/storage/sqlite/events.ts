@@ -23,7 +23,9 @@ const inList = (column: string) => `${column} IN (SELECT value FROM json_each(?)
 const INSERT_EVENT = `INSERT INTO events (${EVENT_COLUMNS}) VALUES (${placeholders(12)})`;
 const INSERT_IMPRESSION = `INSERT INTO impressions (${IMPRESSION_COLUMNS}) VALUES (${placeholders(8)})
   ON CONFLICT (store_id, request_id) DO NOTHING`;
-const INSERT_SALE = `INSERT INTO sales (${SALE_COLUMNS}) VALUES (${placeholders(9)}) ON CONFLICT (store_id, sale) DO NOTHING`;
+// One writer at a time: max(seq) + 1 commits in seq order (the sale log, salesSince).
+const INSERT_SALE = `INSERT INTO sales (${SALE_COLUMNS}, seq) VALUES (${placeholders(9)}, (SELECT coalesce(max(seq), 0) + 1 FROM sales))
+  ON CONFLICT (store_id, sale) DO NOTHING RETURNING seq`;
 const SELECT_EVENTS = `SELECT seq, ${EVENT_COLUMNS} FROM events`;
 const SELECT_IMPRESSIONS = `SELECT ${IMPRESSION_COLUMNS} FROM impressions`;
 const SELECT_SALES = `SELECT ${SALE_COLUMNS} FROM sales`;
@@ -45,13 +47,14 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
         for (const impression of batch.impressions) insertImpression.run(...impressionValues(impression));
         // A sale repeated in the batch finds its first copy already inserted: changes 0, so false.
         const insertSale = db.stmt(INSERT_SALE);
-        const newSales = batch.sales.map((sale) => insertSale.run(...saleValues(sale)).changes === 1);
+        const saleSeqs = batch.sales.map((sale) => (insertSale.get(...saleValues(sale)) as { seq: number } | undefined)?.seq ?? null);
+        const newSales = saleSeqs.map((seq) => seq !== null);
         // Rollup increments are queued with what they count (applyQueuedRollups adds them up
         // later, many batches per transaction); a repeated sale's deltas are dropped here.
         const inserted = new Set(batch.sales.filter((_, i) => newSales[i]).map((s) => `${s.storeId}/${s.sale}`));
         const enqueue = db.stmt(INSERT_QUEUED);
         for (const [storeId, deltas] of queueRows(applicableDeltas(batch.rollups ?? [], inserted))) enqueue.run(storeId, deltas);
-        return { newSales, eventSeqs };
+        return { newSales, eventSeqs, saleSeqs };
       });
       return result;
     },
@@ -125,6 +128,16 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
       if (limit <= 0) return [];
       const rows = db.stmt(`${SELECT_EVENTS} WHERE seq > ? ORDER BY seq LIMIT ?`).all(after, limit) as EventRow[];
       return rows.map((row) => toStoredEvent(row, json));
+    },
+
+    async salesSince(after, limit) {
+      if (limit <= 0) return [];
+      const rows = db.stmt(`SELECT seq, ${SALE_COLUMNS} FROM sales WHERE seq > ? ORDER BY seq LIMIT ?`).all(after, limit) as Array<SaleRow & { seq: number }>;
+      return rows.map((row) => ({ seq: row.seq, sale: toSale(row, json) }));
+    },
+
+    async latestSaleSeq() {
+      return (db.stmt('SELECT coalesce(max(seq), 0) AS seq FROM sales').get() as { seq: number }).seq;
     },
 
     async *scanSales(storeId, pageSize = DEFAULT_SALES_PAGE) {

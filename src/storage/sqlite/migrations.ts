@@ -197,6 +197,16 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rollup_queue_store ON rollup_queue (store_id);
     `,
   },
+  {
+    version: 6,
+    sql: `
+      -- The sale log: new sales get max(seq) + 1 (writers are serialised, so seqs commit in
+      -- order), and other processes follow it with salesSince. Existing sales, in insertion order.
+      ALTER TABLE sales ADD COLUMN seq INTEGER;
+      UPDATE sales SET seq = rowid;
+      CREATE UNIQUE INDEX sales_seq ON sales (seq);
+    `,
+  },
 ];
 
 /** Applies pending migrations, each in its own IMMEDIATE transaction; safe when several processes open at once. */

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runStorageConformance } from '../conformance/suite.js';
 import { openStorage } from '../open.js';
-import { SQLITE_MIGRATIONS } from './migrations.js';
+import { migrateSqlite, SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteDb } from './db.js';
 import { openSqlite } from './index.js';
 
@@ -39,6 +39,24 @@ describe('sqlite adapter', () => {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       raw.close();
+    }
+  });
+
+  it('numbers the sales of an older database in the order they were stored (migration 6, the sale log)', async () => {
+    const old = join(dir, 'v5.db');
+    const raw = new Database(old);
+    migrateSqlite(raw, SQLITE_MIGRATIONS.filter((m) => m.version <= 5));
+    const insert = raw.prepare("INSERT INTO sales (store_id, sale, sale_id, time, visitor, email, customer, lines, attribution) VALUES (1, ?, ?, ?, NULL, NULL, NULL, '[]', NULL)");
+    for (const [sale, time] of [['b', 30], ['a', 10], ['c', 20]] as const) insert.run(sale, JSON.stringify(sale), time);
+    raw.close();
+    const storage = await openSqlite(old);
+    try {
+      expect((await storage.events.salesSince(0, 10)).map((e) => [e.seq, e.sale.sale])).toEqual([[1, 'b'], [2, 'a'], [3, 'c']]);
+      expect(await storage.events.latestSaleSeq()).toBe(3);
+      const next = await storage.events.commitBatch({ events: [], impressions: [], sales: [{ storeId: 1, sale: 'd', saleId: 'd', time: 5, visitor: null, email: null, customer: null, lines: [] }] });
+      expect(next.saleSeqs).toEqual([4]);
+    } finally {
+      await storage.close();
     }
   });
 
