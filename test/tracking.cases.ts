@@ -18,8 +18,8 @@ import { BROWSER_UA, makeProduct, makeTestApp, type TestApp } from './helpers/ap
 const err = (type: string, message: unknown) => ({ status: 'error', type, message, id: expect.any(String), moreInfo: expect.any(String) });
 const OK = { status: 'ok' };
 
-/** The `after` of every read of one log (eventsSince or salesSince) during `ms`: what a tail read. */
-async function tailReads(events: EventStore, log: 'eventsSince' | 'salesSince', ms: number): Promise<number[]> {
+/** The `after` of every read of one log (events, sales or forgets) during `ms`: what a tail read. */
+async function tailReads(events: EventStore, log: 'eventsSince' | 'salesSince' | 'forgetsSince', ms: number): Promise<number[]> {
   const reads: number[] = [];
   const target = events as unknown as Record<string, (after: number, limit: number) => Promise<unknown>>;
   const original = target[log];
@@ -95,6 +95,31 @@ export function describeTracking(backend: string, databaseUrl: () => string | un
           expect(orders(t.runtime)[0]).toBeCloseTo(2 * orders(t.runtime)[1], 9);
           // The first instance applied its own sales at commit; its tail skips them without reading.
           expect(await tailReads(t.runtime.storage.events, 'salesSince', 1200)).toEqual([]);
+        } finally {
+          await other.close();
+          await storage.close();
+        }
+      });
+
+      it("purges a person another instance forgot from this instance's models within a second", async () => {
+        const storage = await openStorage(t.url);
+        const other = await buildRuntime(testConfig({ tailIntervalMs: 50 }), storage, pino({ level: 'silent' }), () => clock);
+        try {
+          const held = (rt: typeof other) => {
+            const found = new Set<string>();
+            rt.models.of(1).each((c) => c.people?.().visitors.forEach((v) => found.add(v)));
+            return found;
+          };
+          await t.call('log/click', { product: 3, visitor: 'ghost' });
+          await t.call('log/click', { product: 4, visitor: 'stays' });
+          for (let i = 0; i < 40 && !held(other).has('ghost'); i++) await new Promise((r) => setTimeout(r, 25));
+          expect([...held(other)].sort()).toEqual(['ghost', 'stays']);
+          expect((await t.call('privacy/forget', { visitor: 'ghost' }, { priv: true })).body).toEqual(OK);
+          expect(held(t.runtime).has('ghost')).toBe(false); // this instance purged at once
+          for (let i = 0; i < 40 && held(other).has('ghost'); i++) await new Promise((r) => setTimeout(r, 25));
+          expect([...held(other)]).toEqual(['stays']);
+          // The first instance's own forget is not looked up again by its tail.
+          expect(await tailReads(t.runtime.storage.events, 'forgetsSince', 300)).toEqual([]);
         } finally {
           await other.close();
           await storage.close();

@@ -87,6 +87,10 @@ export class CoView implements ModelComponent {
     return this.trails.size;
   }
 
+  people(): PersonKeys {
+    return { visitors: [...this.trails.keys()], emails: [], customers: [] };
+  }
+
   forget(keys: PersonKeys): void {
     // The graph holds store-wide aggregates only; what identifies a person is the trail.
     for (const v of keys.visitors) this.trails.delete(v);

@@ -32,11 +32,16 @@ export interface ModelComponent {
   applyImpression?(requestId: string, visitor: string, results: string[], time: number): void;
   /** privacy/forget: drop everything held about these visitors, emails and customers. */
   forget?(keys: PersonKeys): void;
+  /** The visitors, emails and customer IDs this component holds data of (required with forget). */
+  people?(): PersonKeys;
 }
 
 export type ComponentFactory = (storeId: number) => ModelComponent;
 
 const TAIL_PAGE = 5000;
+/** Keys per stillKnown lookup when another instance's forget is applied. */
+const PURGE_CHUNK = 1000;
+const PERSON_KINDS = ['visitors', 'emails', 'customers'] as const;
 
 export class StoreModels {
   private readonly components = new Map<string, ModelComponent>();
@@ -72,6 +77,7 @@ export class Models {
   /** How far the models have read the event log and the sale log (rebuild, then the tail). */
   private readonly eventLog = new LogCursor();
   private readonly saleLog = new LogCursor();
+  private readonly forgetLog = new LogCursor();
   private tail: Poller | null = null;
 
   constructor(private readonly log: Logger) {}
@@ -92,6 +98,8 @@ export class Models {
   /** Rebuilds every store's models from storage: events, impressions are not replayed; sales and catalog orders are. */
   async rebuild(storage: Storage): Promise<void> {
     const started = Date.now();
+    // Storage already reflects every forget logged so far: only later ones concern the models.
+    this.forgetLog.advance(await storage.events.latestForgetSeq());
     let events = 0;
     for (;;) {
       const page = await storage.events.eventsSince(this.eventLog.seq, TAIL_PAGE);
@@ -154,7 +162,39 @@ export class Models {
   async tailOnce(storage: Storage, currentCommit: () => Promise<void>): Promise<number> {
     const events = await follow(this.eventLog, () => storage.events.latestEventSeq(), (after) => storage.events.eventsSince(after, TAIL_PAGE), (e) => e.seq, (e) => this.applyEvent(e), currentCommit);
     const sales = await follow(this.saleLog, () => storage.events.latestSaleSeq(), (after) => storage.events.salesSince(after, TAIL_PAGE), (s) => s.seq, (s) => this.applySale(s.sale), currentCommit);
-    return events + sales;
+    const forgotten = new Set<number>();
+    await follow(this.forgetLog, () => storage.events.latestForgetSeq(), (after) => storage.events.forgetsSince(after, TAIL_PAGE), (f) => f.seq, (f) => forgotten.add(f.storeId), currentCommit);
+    let purged = 0;
+    for (const storeId of forgotten) purged += await this.purgeForgotten(storage, storeId);
+    return events + sales + purged;
+  }
+
+  /**
+   * Another instance ran privacy/forget in this store: the log says where, not whom. Every
+   * visitor, email and customer ID the models hold is looked up, in chunks with a turn of the
+   * event loop between them, and those storage no longer knows are forgotten here too. Returns
+   * how many keys were forgotten.
+   */
+  private async purgeForgotten(storage: Storage, storeId: number): Promise<number> {
+    const held = { visitors: new Set<string>(), emails: new Set<string>(), customers: new Set<string>() };
+    this.of(storeId).each((c) => {
+      const p = c.people?.();
+      if (!p) return;
+      for (const kind of PERSON_KINDS) for (const k of p[kind]) held[kind].add(k);
+    });
+    const gone: PersonKeys = { visitors: [], emails: [], customers: [] };
+    for (const kind of PERSON_KINDS) {
+      const all = [...held[kind]];
+      for (let i = 0; i < all.length; i += PURGE_CHUNK) {
+        const part = all.slice(i, i + PURGE_CHUNK);
+        const known = new Set((await storage.events.stillKnown(storeId, { visitors: [], emails: [], customers: [], [kind]: part }))[kind]);
+        for (const k of part) if (!known.has(k)) gone[kind].push(k);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    const n = gone.visitors.length + gone.emails.length + gone.customers.length;
+    if (n > 0) this.onForget(storeId, gone);
+    return n;
   }
 
   /** Catalog write listener: orders pushed with /orders or a feed count as sales too. */
@@ -174,9 +214,10 @@ export class Models {
     }
   }
 
-  /** privacy/forget listener. */
-  readonly onForget = (storeId: number, keys: PersonKeys): void => {
+  /** privacy/forget listener; logSeq (this instance's own forget) is then skipped by the tail. */
+  readonly onForget = (storeId: number, keys: PersonKeys, logSeq?: number): void => {
     this.of(storeId).each((c) => c.forget?.(keys));
+    if (logSeq !== undefined && this.tail?.started) this.forgetLog.markOwn(logSeq);
   };
 
   private applyEvent(e: StoredEvent): void {

@@ -101,6 +101,17 @@ export class Recent implements ModelComponent {
     return rankScores(latest);
   }
 
+  people(): PersonKeys {
+    const keys = { visitors: new Set<string>(), emails: new Set<string>(), customers: new Set<string>() };
+    for (const v of this.views.values()) keys.visitors.add(v.visitor);
+    for (const b of this.bought.values()) {
+      if (b.visitor !== null) keys.visitors.add(b.visitor);
+      if (b.email !== null) keys.emails.add(b.email);
+      if (b.customer !== null) keys.customers.add(b.customer);
+    }
+    return { visitors: [...keys.visitors], emails: [...keys.emails], customers: [...keys.customers] };
+  }
+
   forget(keys: PersonKeys): void {
     const visitors = new Set(keys.visitors);
     const emails = new Set(keys.emails);

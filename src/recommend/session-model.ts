@@ -122,6 +122,10 @@ export class SessionModel implements ModelComponent {
     }
   }
 
+  people(): PersonKeys {
+    return { visitors: [...this.tracks.keys()], emails: [], customers: [] };
+  }
+
   /** Records one interaction of a visitor. */
   add(visitor: string, key: string, time: number): void {
     const item = this.intern(key);

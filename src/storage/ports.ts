@@ -213,6 +213,8 @@ export interface ForgetStats {
   ordersAnonymised: number;
   customersRemoved: number;
   identitiesRemoved: number;
+  /** This forget's seq in the forget log (forgetsSince): other instances purge their models when they read it. */
+  logSeq: number;
 }
 
 /** Events, impressions and sales. */
@@ -247,6 +249,20 @@ export interface EventStore {
   salesSince(after: number, limit: number): Promise<Array<{ seq: number; sale: SaleRecord }>>;
   /** The highest committed sale seq (0 when there is none). */
   latestSaleSeq(): Promise<number>;
+  /**
+   * The forget log: which store had a privacy/forget, in seq order (seqs commit in order, as in
+   * the event log). It holds no personal data: a reader finds who was forgotten with stillKnown.
+   */
+  forgetsSince(after: number, limit: number): Promise<Array<{ seq: number; storeId: number }>>;
+  /** The highest committed forget seq (0 when there is none). */
+  latestForgetSeq(): Promise<number>;
+  /**
+   * Which of these keys the store still holds anywhere: visitors in events, sales or identity
+   * links; emails and customer IDs in sales, identity links, catalog orders or customers (a
+   * customer ID also as a customer's key). A key
+   * an instance holds in memory that storage no longer knows was forgotten by another instance.
+   */
+  stillKnown(storeId: number, keys: PersonKeys): Promise<PersonKeys>;
   /** Sales of a store in time order, paged (analytics rebuilds). */
   scanSales(storeId: number, pageSize?: number): AsyncIterable<SaleRecord[]>;
   /**

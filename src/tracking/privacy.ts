@@ -24,7 +24,8 @@ export interface ActivityEntry {
 }
 
 /** Listeners that hold derived state about persons (models, caches) and must drop it. */
-export type ForgetListener = (storeId: number, keys: PersonKeys) => void;
+/** logSeq: the forget's seq in the forget log (EventStore.forgetsSince). */
+export type ForgetListener = (storeId: number, keys: PersonKeys, logSeq: number) => void;
 
 export class Privacy {
   private readonly listeners: ForgetListener[] = [];
@@ -84,7 +85,7 @@ export class Privacy {
     const stats = await this.storage.events.forget(storeId, keys);
     // Catalog customers and orders changed in storage: refresh the in-memory copies too.
     await this.catalog.tailOnce();
-    for (const listener of this.listeners) listener(storeId, keys);
+    for (const listener of this.listeners) listener(storeId, keys, stats.logSeq);
     return stats;
   }
 

@@ -413,8 +413,15 @@ export function runEventConformance(ctx: ConformanceContext): void {
       const keep = visitor();
       const { tag, v1, v2, email, customer, keys } = await seedPerson(id, keep);
       const mark = await storage().catalog.latestChangeSeq();
+      const before = await storage().events.latestForgetSeq();
+      expect(await storage().events.stillKnown(id, { ...keys, visitors: [...keys.visitors, keep, 'nobodyx'] })).toEqual({ ...keys, visitors: [...keys.visitors, keep] });
       const stats = await storage().events.forget(id, keys);
-      expect(stats).toEqual({ events: 2, impressions: 2, salesAnonymised: 2, ordersAnonymised: 2, customersRemoved: 2, identitiesRemoved: 4 });
+      expect(stats).toEqual({ events: 2, impressions: 2, salesAnonymised: 2, ordersAnonymised: 2, customersRemoved: 2, identitiesRemoved: 4, logSeq: expect.any(Number) });
+      // The forget log says where, not whom; stillKnown then tells who is gone.
+      expect(stats.logSeq).toBeGreaterThan(before);
+      expect(await storage().events.latestForgetSeq()).toBeGreaterThanOrEqual(stats.logSeq);
+      expect((await storage().events.forgetsSince(before, 100)).find((f) => f.seq === stats.logSeq)).toEqual({ seq: stats.logSeq, storeId: id });
+      expect(await storage().events.stillKnown(id, { ...keys, visitors: [...keys.visitors, keep] })).toEqual({ visitors: [keep], emails: [], customers: [] });
       const events = storage().events;
       expect(await events.eventsOfVisitors(id, [v1, v2, keep])).toEqual([expect.objectContaining({ visitor: keep })]);
       expect((await events.impressionsOfVisitors(id, [v1, v2, keep])).map((i) => i.visitor)).toEqual([keep]);
@@ -453,7 +460,8 @@ export function runEventConformance(ctx: ConformanceContext): void {
       expect((await storage().events.getSale(b.id, 'b1'))?.email).toBe(inA.email);
       expect(await storage().catalog.countDocs(b.id, 'customers')).toBe(1);
       const none = { visitors: [], emails: [], customers: [] };
-      expect(await storage().events.forget(b.id, none)).toEqual({ events: 0, impressions: 0, salesAnonymised: 0, ordersAnonymised: 0, customersRemoved: 0, identitiesRemoved: 0 });
+      expect(await storage().events.forget(b.id, none)).toEqual({ events: 0, impressions: 0, salesAnonymised: 0, ordersAnonymised: 0, customersRemoved: 0, identitiesRemoved: 0, logSeq: expect.any(Number) });
+      expect(await storage().events.stillKnown(b.id, { visitors: [inA.v1], emails: [inA.email], customers: [inA.customer] })).toEqual({ visitors: [inA.v1], emails: [inA.email], customers: [inA.customer] });
     });
   });
 }

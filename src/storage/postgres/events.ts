@@ -206,6 +206,26 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null, write
       return Number(rows[0].seq);
     },
 
+    async forgetsSince(after, limit) {
+      if (limit <= 0) return [];
+      const { rows } = await pool.query<{ seq: string; store_id: string }>('SELECT seq, store_id FROM forget_log WHERE seq > $1 ORDER BY seq LIMIT $2', [after, limit]);
+      return rows.map((row) => ({ seq: Number(row.seq), storeId: Number(row.store_id) }));
+    },
+
+    async latestForgetSeq() {
+      const { rows } = await pool.query<{ seq: string }>('SELECT coalesce(max(seq), 0) AS seq FROM forget_log');
+      return Number(rows[0].seq);
+    },
+
+    async stillKnown(storeId, keys) {
+      const known = async (list: string[], sql: string) => (list.length === 0 ? [] : (await pool.query<{ v: string }>(sql, [storeId, list])).rows.map((row) => row.v));
+      return {
+        visitors: await known(keys.visitors, STILL_KNOWN_VISITORS),
+        emails: await known(keys.emails, stillKnownBy('email')),
+        customers: await known(keys.customers, stillKnownBy('customer')),
+      };
+    },
+
     async *scanSales(storeId, pageSize = DEFAULT_SALES_PAGE) {
       const limit = checkSalesPageSize(pageSize);
       // Keyset pagination on (time, sale), the sales_time index order: stable under concurrent writes.
@@ -221,10 +241,27 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null, write
 
     async forget(storeId, keys) {
       // The catalog writer: orders and customers change under the catalog lock, with log rows.
-      return catalogWriter(pool, schema)((client) => forgetPerson(client, storeId, keys));
+      return catalogWriter(pool, schema)(async (client) => {
+        const stats = await forgetPerson(client, storeId, keys);
+        // Logged under the event-append lock (after the catalog lock, which commits never take):
+        // forget seqs then commit in order, and other instances follow the log.
+        await lockAppends(client);
+        const { rows } = await client.query<{ seq: string }>('INSERT INTO forget_log (store_id, time) VALUES ($1, $2) RETURNING seq', [storeId, Date.now() / 1000]);
+        return { ...stats, logSeq: Number(rows[0].seq) };
+      });
     },
   };
 }
+
+const STILL_KNOWN_VISITORS = `SELECT v FROM unnest($2::text[]) AS v WHERE
+  EXISTS (SELECT 1 FROM events e WHERE e.store_id = $1 AND e.visitor = v)
+  OR EXISTS (SELECT 1 FROM sales s WHERE s.store_id = $1 AND s.visitor = v)
+  OR EXISTS (SELECT 1 FROM identity_links l WHERE l.store_id = $1 AND l.kind = 'visitor' AND l.value = v)`;
+const stillKnownBy = (column: 'email' | 'customer') => `SELECT v FROM unnest($2::text[]) AS v WHERE
+  EXISTS (SELECT 1 FROM sales s WHERE s.store_id = $1 AND s.${column} = v)
+  OR EXISTS (SELECT 1 FROM identity_links l WHERE l.store_id = $1 AND l.kind = '${column}' AND l.value = v)
+  OR EXISTS (SELECT 1 FROM catalog_docs c WHERE c.store_id = $1 AND c.kind IN ('orders', 'customers') AND c.${column} = v)${column === 'customer'
+    ? " OR EXISTS (SELECT 1 FROM catalog_docs c WHERE c.store_id = $1 AND c.kind = 'customers' AND c.key = v)" : ''}`;
 
 // Catalog changes append their catalog_log rows in the same statement, as catalog.ts does.
 const ANONYMISE_ORDERS = `WITH d AS (UPDATE catalog_docs SET doc = doc - 'email' - 'customer', email = NULL, customer = NULL

@@ -206,6 +206,18 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX sales_seq_key ON sales (seq);
     `,
   },
+  {
+    version: 7,
+    sql: `
+      -- The forget log: one row per privacy/forget, no personal data; its seq is drawn under the
+      -- event-append lock, so seqs commit in order and other instances follow it.
+      CREATE TABLE forget_log (
+        seq BIGSERIAL PRIMARY KEY,
+        store_id BIGINT NOT NULL,
+        time DOUBLE PRECISION NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

@@ -140,6 +140,25 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
       return (db.stmt('SELECT coalesce(max(seq), 0) AS seq FROM sales').get() as { seq: number }).seq;
     },
 
+    async forgetsSince(after, limit) {
+      if (limit <= 0) return [];
+      return db.stmt('SELECT seq, store_id AS storeId FROM forget_log WHERE seq > ? ORDER BY seq LIMIT ?').all(after, limit) as Array<{ seq: number; storeId: number }>;
+    },
+
+    async latestForgetSeq() {
+      return (db.stmt('SELECT coalesce(max(seq), 0) AS seq FROM forget_log').get() as { seq: number }).seq;
+    },
+
+    async stillKnown(storeId, keys) {
+      const params = personParams(storeId, keys);
+      const known = (list: 'visitors' | 'emails' | 'customers', sql: string) => (params[list] === '[]' ? [] : (db.stmt(sql).pluck().all(params) as string[]));
+      return {
+        visitors: known('visitors', STILL_KNOWN_VISITORS),
+        emails: known('emails', stillKnownBy('email', 'emails')),
+        customers: known('customers', stillKnownBy('customer', 'customers')),
+      };
+    },
+
     async *scanSales(storeId, pageSize = DEFAULT_SALES_PAGE) {
       const limit = checkSalesPageSize(pageSize);
       // Keyset pagination on (time, sale), the sales_time index order: stable under concurrent writes.
@@ -166,11 +185,22 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
           ordersAnonymised: anonymiseOrders(db, storeId, keys),
           customersRemoved: removeCustomers(db, storeId, keys),
           identitiesRemoved: forgetSqliteIdentity(db, storeId, keys),
+          logSeq: Number(db.stmt('INSERT INTO forget_log (store_id, time) VALUES (?, ?)').run(storeId, Date.now() / 1000).lastInsertRowid),
         };
       });
     },
   };
 }
+
+const STILL_KNOWN_VISITORS = `SELECT j.value FROM json_each(@visitors) j WHERE
+  EXISTS (SELECT 1 FROM events e WHERE e.store_id = @store AND e.visitor = j.value)
+  OR EXISTS (SELECT 1 FROM sales s WHERE s.store_id = @store AND s.visitor = j.value)
+  OR EXISTS (SELECT 1 FROM identity_links l WHERE l.store_id = @store AND l.kind = 'visitor' AND l.value = j.value)`;
+const stillKnownBy = (column: 'email' | 'customer', list: 'emails' | 'customers') => `SELECT j.value FROM json_each(@${list}) j WHERE
+  EXISTS (SELECT 1 FROM sales s WHERE s.store_id = @store AND s.${column} = j.value)
+  OR EXISTS (SELECT 1 FROM identity_links l WHERE l.store_id = @store AND l.kind = '${column}' AND l.value = j.value)
+  OR EXISTS (SELECT 1 FROM catalog_docs c WHERE c.store_id = @store AND c.kind IN ('orders', 'customers') AND c.${column} = j.value)${column === 'customer'
+    ? " OR EXISTS (SELECT 1 FROM catalog_docs c WHERE c.store_id = @store AND c.kind = 'customers' AND c.key = j.value)" : ''}`;
 
 /** Named parameters of the PERSON_* conditions: the key lists as JSON arrays. */
 function personParams(store: number, keys: PersonKeys) {

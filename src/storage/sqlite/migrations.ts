@@ -207,6 +207,18 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX sales_seq ON sales (seq);
     `,
   },
+  {
+    version: 7,
+    sql: `
+      -- The forget log: one row per privacy/forget, no personal data; other processes purge
+      -- their in-memory models of whatever storage no longer knows (EventStore.stillKnown).
+      CREATE TABLE forget_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        store_id INTEGER NOT NULL,
+        time REAL NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Applies pending migrations, each in its own IMMEDIATE transaction; safe when several processes open at once. */
