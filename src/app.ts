@@ -4,6 +4,7 @@
  * environment or opens storage: main.ts and tests hand in what it needs.
  */
 import { createServer } from 'node:http';
+import { RateLimiter } from './api/rate-limit.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { CORS_HEADERS, endpointName, isPublicEndpoint } from './api/dispatch.js';
@@ -34,6 +35,12 @@ export interface RelevoApp extends FastifyInstance {
   handle: RequestHandler;
 }
 
+/** The configured per-client limit of public-key calls; none when RELEVO_RATE_LIMIT is 0. The burst defaults to two seconds' worth. */
+function rateLimiter(config: AppDeps['config']): RateLimiter | undefined {
+  if (config.rateLimit <= 0) return undefined;
+  return new RateLimiter(config.rateLimit, config.rateBurst > 0 ? config.rateBurst : Math.max(1, Math.ceil(2 * config.rateLimit)));
+}
+
 /** Builds the app; call `.listen()` on it, or inject requests into `.handle` (light-my-request). */
 export function createApp(deps: AppDeps): RelevoApp {
   const routes = new Map<string, RouteDef[]>();
@@ -48,7 +55,7 @@ export function createApp(deps: AppDeps): RelevoApp {
     // The server Fastify listens with hands /v2/ calls to the lean transport first.
     serverFactory: (fastifyHandler) => {
       handle = v2Handler({
-        routes, keys: deps.keys, log: deps.log, maxDepth: deps.config.maxDepth, metrics: deps.metrics,
+        routes, keys: deps.keys, log: deps.log, maxDepth: deps.config.maxDepth, metrics: deps.metrics, limiter: rateLimiter(deps.config),
         bodyLimit: deps.config.bodyLimit, trustedProxies: new Set(deps.config.trustedProxies), closing: () => closing,
       }, fastifyHandler);
       return createServer(handle);

@@ -49,7 +49,11 @@ export class AuthenticationError extends RelevoError {
 
 /** Too many requests (429). Relevo extension. */
 export class RateLimitError extends RelevoError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Seconds until a call may go ahead (the Retry-After header). */
+    readonly retryAfter: number,
+  ) {
     super('RateLimitError', message, 429);
   }
 }

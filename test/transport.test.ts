@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { createApp } from '../src/app.js';
 import { route } from '../src/api/route.js';
 import { testConfig } from '../src/config/config.js';
-import { makeProduct, makeTestApp, PRIVATE_KEY, PUBLIC_KEY, type TestApp } from './helpers/app.js';
+import { makeProduct, makeTestApp, OTHER_PUBLIC_KEY, PRIVATE_KEY, PUBLIC_KEY, type TestApp } from './helpers/app.js';
 
 let t: TestApp;
 const errorShape = (type: string, message: string) => ({ status: 'error', type, message, id: expect.stringMatching(/^[0-9a-f]{12}$/), moreInfo: expect.any(String) });
@@ -239,5 +239,35 @@ describe('text PostgreSQL cannot store', () => {
     const res = await t.call('product/add', { products: [makeProduct({ id: 'nul', name: text })] }, { priv: true });
     expect(res.status).toBe(400);
     expect(res.body).toEqual(errorShape('ParsingError', 'Invalid Syntax In Argument: products (text holds a NUL character or an unpaired surrogate)'));
+  });
+});
+
+describe('rate limit (RELEVO_RATE_LIMIT)', () => {
+  it('answers RateLimitError 429 with Retry-After once a client has used its burst; other clients, stores and private-key calls go on', async () => {
+    // The injected peer is 127.0.0.1: trusting it makes X-Forwarded-For name the client.
+    const app = await makeTestApp({ config: { rateLimit: 1, rateBurst: 2, trustedProxies: ['127.0.0.1'] } });
+    try {
+      const view = (ip: string, opts: { key?: string; callback?: string } = {}) =>
+        app.call('log/product', { product: 1, visitor: 'v1', ...(opts.callback ? { callback: opts.callback } : {}) }, { key: opts.key, headers: { 'x-forwarded-for': ip } });
+      expect((await view('203.0.113.1')).status).toBe(200);
+      expect((await view('203.0.113.1')).status).toBe(200);
+      const limited = await view('203.0.113.1');
+      expect(limited.status).toBe(429);
+      expect(limited.body).toEqual({
+        status: 'error', type: 'RateLimitError', id: expect.any(String), moreInfo: expect.any(String),
+        message: 'Rate limit exceeded: at most 1 calls per second from one client (bursts of 2); retry in 1 s',
+      });
+      expect(limited.headers['retry-after']).toBe('1');
+      expect(limited.headers['access-control-allow-origin']).toBe('*'); // a browser can read why
+      // JSONP: 200 so the callback runs, with the same error inside.
+      const jsonp = await view('203.0.113.1', { callback: 'cb' });
+      expect([jsonp.status, jsonp.raw]).toEqual([200, expect.stringMatching(/^\/\*\*\/cb\(\{"status":"error","type":"RateLimitError"/)]);
+      expect((await view('203.0.113.2')).status).toBe(200); // another client
+      expect((await view('203.0.113.1', { key: OTHER_PUBLIC_KEY })).status).toBe(200); // another store
+      const sync = await app.call('product/add', { products: [makeProduct({ id: 9 })] }, { priv: true, headers: { 'x-forwarded-for': '203.0.113.1' } });
+      expect(sync.body).toEqual({ status: 'ok' }); // the shop's own server, never limited
+    } finally {
+      await app.close();
+    }
   });
 });

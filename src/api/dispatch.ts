@@ -4,11 +4,12 @@
  * out through envelope.ts.
  */
 import type { Logger } from 'pino';
-import { AuthenticationError, LogicalError, ParsingError, invalidArgument } from '../errors.js';
+import { AuthenticationError, LogicalError, ParsingError, RateLimitError, invalidArgument } from '../errors.js';
 import type { KeyDirectory } from '../stores/keys.js';
 import { mergeArgs, type Args } from './args.js';
 import { okBody, shapeError } from './envelope.js';
 import type { HandlerContext, Method, RequestInfo, RouteDef } from './route.js';
+import type { RateLimiter } from './rate-limit.js';
 import { parseArgs } from './schemas.js';
 
 const CALLBACK = /^[A-Za-z_$][\w$.]{0,63}$/;
@@ -25,6 +26,8 @@ export interface DispatchDeps {
   keys: KeyDirectory;
   log: Logger;
   maxDepth: number;
+  /** Limits public-key calls per client (RELEVO_RATE_LIMIT); absent = no limit. */
+  limiter?: RateLimiter;
 }
 
 export interface Call {
@@ -66,6 +69,7 @@ export async function dispatch(deps: DispatchDeps, call: Call): Promise<Reply> {
     callback = readCallback(args);
     const auth = authorize(deps, route, args, call.request);
     const ctx = auth instanceof Promise ? await auth : auth;
+    if (deps.limiter && !ctx.privileged) limit(deps.limiter, ctx.store.id, call.request.ip);
     const parsed = parseArgs(route.schema, args);
     const result = await route.handler(parsed, ctx);
     const body = route.bare ? result : okBody(result as Record<string, unknown> | undefined);
@@ -74,8 +78,18 @@ export async function dispatch(deps: DispatchDeps, call: Call): Promise<Reply> {
     const shaped = shapeError(err);
     if (shaped.cause) deps.log.error({ err: shaped.cause, errorId: shaped.body.id, endpoint: call.endpoint }, 'internal error');
     // JSONP clients load a script tag, which cannot read a 4xx body: answer 200 so the callback runs.
-    return answer(callback ? 200 : shaped.httpStatus, JSON.stringify(shaped.body), cors, callback);
+    const reply = answer(callback ? 200 : shaped.httpStatus, JSON.stringify(shaped.body), cors, callback);
+    if (err instanceof RateLimitError) reply.headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfter)));
+    return reply;
   }
+}
+
+/** Throws RateLimitError when this client of this store has no call left for now. */
+function limit(limiter: RateLimiter, storeId: number, ip: string): void {
+  const wait = limiter.take(storeId, ip);
+  if (wait === 0) return;
+  const seconds = Math.max(1, Math.ceil(wait));
+  throw new RateLimitError(`Rate limit exceeded: at most ${limiter.rate} calls per second from one client (bursts of ${limiter.burst}); retry in ${seconds} s`, wait);
 }
 
 /** Unknown endpoints and public ones answer cross-origin callers; private ones never do. */

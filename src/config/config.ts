@@ -31,6 +31,9 @@ export const configSchema = z.object({
   flushIntervalMs: intIn(0, 1000).default(0),
   flushMaxRows: intIn(1, 100000).default(2000),
   rollupFlushMs: intIn(0, 60000).default(1000),
+  /** Public-key calls per second per client IP and store (0 = no limit), and the burst allowed. */
+  rateLimit: z.coerce.number().min(0).max(1_000_000).default(0),
+  rateBurst: intIn(0, 10_000_000).default(0),
   /** How often an instance tails the catalog change log written by other instances, ms. */
   tailIntervalMs: intIn(50, 60000).default(500),
 });
@@ -52,6 +55,8 @@ export const ENV_BINDINGS: Record<string, keyof Config> = {
   RELEVO_FLUSH_MAX_ROWS: 'flushMaxRows',
   RELEVO_ROLLUP_FLUSH_MS: 'rollupFlushMs',
   RELEVO_TAIL_INTERVAL_MS: 'tailIntervalMs',
+  RELEVO_RATE_LIMIT: 'rateLimit',
+  RELEVO_RATE_BURST: 'rateBurst',
 };
 
 export class ConfigError extends Error {}
