@@ -101,22 +101,11 @@ export class Models {
     // Storage already reflects every forget logged so far: only later ones concern the models.
     this.forgetLog.advance(await storage.events.latestForgetSeq());
     let events = 0;
-    for (;;) {
-      const page = await storage.events.eventsSince(this.eventLog.seq, TAIL_PAGE);
-      if (page.length === 0) break;
-      for (const e of page) this.applyEvent(e);
-      events += page.length;
-      this.eventLog.advance(page[page.length - 1].seq);
-      if (events % 100_000 < 5000) this.log.info({ events }, 'rebuilding models');
-    }
-    let orders = 0;
-    for (;;) {
-      const page = await storage.events.salesSince(this.saleLog.seq, TAIL_PAGE);
-      if (page.length === 0) break;
-      for (const { sale } of page) this.applySale(sale);
-      orders += page.length;
-      this.saleLog.advance(page[page.length - 1].seq);
-    }
+    await readLog(this.eventLog, (after) => storage.events.eventsSince(after, TAIL_PAGE), (e) => e.seq, (e) => {
+      this.applyEvent(e);
+      if (++events % 100_000 === 0) this.log.info({ events }, 'rebuilding models');
+    });
+    let orders = await readLog(this.saleLog, (after) => storage.events.salesSince(after, TAIL_PAGE), (s) => s.seq, (s) => this.applySale(s.sale));
     for (const store of await storage.stores.listStores()) {
       for await (const page of storage.catalog.scanDocs(store.id, 'orders')) {
         this.applyCatalogOrders(store.id, page);
@@ -231,10 +220,10 @@ export class Models {
 }
 
 /**
- * A reader's position in a commit-ordered log (events or sales), with the seqs above it that
- * this instance's own commits already applied.
+ * A reader's position in a commit-ordered log (events, sales or forgets), with the seqs above it
+ * that this instance's own commits already applied.
  */
-export class LogCursor {
+class LogCursor {
   /** Every entry up to here has been applied. */
   seq = 0;
   private readonly own = new Set<number>();
@@ -278,11 +267,26 @@ async function follow<T>(
     cursor.advance(latest);
     return 0;
   }
+  return readLog(cursor, since, seqOf, apply, currentCommit);
+}
+
+/**
+ * Reads a log from the cursor to its end, page by page, applying every entry that is not an own
+ * one and advancing the cursor; returns how many were applied. `beforeApply` runs before each
+ * page is applied (the tail waits there for a commit in flight).
+ */
+async function readLog<T>(
+  cursor: LogCursor,
+  since: (after: number) => Promise<T[]>,
+  seqOf: (entry: T) => number,
+  apply: (entry: T) => void,
+  beforeApply: () => Promise<void> = async () => undefined,
+): Promise<number> {
   let applied = 0;
   for (;;) {
     const page = await since(cursor.seq);
     if (page.length === 0) return applied;
-    await currentCommit();
+    await beforeApply();
     for (const entry of page) {
       if (cursor.isOwn(seqOf(entry))) continue;
       apply(entry);
