@@ -4,10 +4,10 @@
  * environment or opens storage: main.ts and tests hand in what it needs.
  */
 import { createServer } from 'node:http';
-import { RateLimiter } from './api/rate-limit.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { CORS_HEADERS, endpointName, isPublicEndpoint } from './api/dispatch.js';
+import { RateLimiter } from './api/rate-limit.js';
 import { isV2Call, v2Handler, type RequestHandler } from './api/http.js';
 import { shapeError } from './api/envelope.js';
 import type { RouteDef } from './api/route.js';

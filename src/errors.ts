@@ -51,7 +51,7 @@ export class AuthenticationError extends RelevoError {
 export class RateLimitError extends RelevoError {
   constructor(
     message: string,
-    /** Seconds until a call may go ahead (the Retry-After header). */
+    /** Whole seconds until a call may go ahead (the Retry-After header). */
     readonly retryAfter: number,
   ) {
     super('RateLimitError', message, 429);

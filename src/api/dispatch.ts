@@ -79,7 +79,7 @@ export async function dispatch(deps: DispatchDeps, call: Call): Promise<Reply> {
     if (shaped.cause) deps.log.error({ err: shaped.cause, errorId: shaped.body.id, endpoint: call.endpoint }, 'internal error');
     // JSONP clients load a script tag, which cannot read a 4xx body: answer 200 so the callback runs.
     const reply = answer(callback ? 200 : shaped.httpStatus, JSON.stringify(shaped.body), cors, callback);
-    if (err instanceof RateLimitError) reply.headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfter)));
+    if (err instanceof RateLimitError) reply.headers['retry-after'] = String(err.retryAfter);
     return reply;
   }
 }
@@ -89,7 +89,7 @@ function limit(limiter: RateLimiter, storeId: number, ip: string): void {
   const wait = limiter.take(storeId, ip);
   if (wait === 0) return;
   const seconds = Math.max(1, Math.ceil(wait));
-  throw new RateLimitError(`Rate limit exceeded: at most ${limiter.rate} calls per second from one client (bursts of ${limiter.burst}); retry in ${seconds} s`, wait);
+  throw new RateLimitError(`Rate limit exceeded: at most ${limiter.rate} calls per second from one client (bursts of ${limiter.burst}); retry in ${seconds} s`, seconds);
 }
 
 /** Unknown endpoints and public ones answer cross-origin callers; private ones never do. */
@@ -106,15 +106,19 @@ function readCallback(args: Args): string | undefined {
 
 /** The caller's store and rights; synchronous for a public call whose key is in memory (nearly all). */
 function authorize(deps: DispatchDeps, route: RouteDef, args: Args, request: RequestInfo): HandlerContext | Promise<HandlerContext> {
-  const withPrivate = route.auth === 'private' || (args.private_key !== undefined && args.private_key !== '');
-  const store = withPrivate ? undefined : deps.keys.cached(args.key);
+  const store = withPrivateKey(route, args) ? undefined : deps.keys.cached(args.key);
   return store ? { store, request, privileged: false } : authorizeSlowly(deps, route, args, request);
+}
+
+/** A private route, or a call that sends a private key (checked even on a public route). */
+function withPrivateKey(route: RouteDef, args: Args): boolean {
+  return route.auth === 'private' || (args.private_key !== undefined && args.private_key !== '');
 }
 
 async function authorizeSlowly(deps: DispatchDeps, route: RouteDef, args: Args, request: RequestInfo): Promise<HandlerContext> {
   const store = await deps.keys.resolve(args.key);
   let privileged = false;
-  if (route.auth === 'private' || (args.private_key !== undefined && args.private_key !== '')) {
+  if (withPrivateKey(route, args)) {
     await deps.keys.verifyPrivate(store, args.private_key);
     privileged = true;
   }
