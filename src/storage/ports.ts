@@ -259,8 +259,8 @@ export interface EventStore {
   /**
    * Which of these keys the store still holds anywhere: visitors in events, sales or identity
    * links; emails and customer IDs in sales, identity links, catalog orders or customers (a
-   * customer ID also as a customer's key). A key
-   * an instance holds in memory that storage no longer knows was forgotten by another instance.
+   * customer ID also as a customer's key). A key an instance holds in memory that storage no
+   * longer knows was forgotten by another instance.
    */
   stillKnown(storeId: number, keys: PersonKeys): Promise<PersonKeys>;
   /** Sales of a store in time order, paged (analytics rebuilds). */

@@ -221,8 +221,8 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null, write
       const known = async (list: string[], sql: string) => (list.length === 0 ? [] : (await pool.query<{ v: string }>(sql, [storeId, list])).rows.map((row) => row.v));
       return {
         visitors: await known(keys.visitors, STILL_KNOWN_VISITORS),
-        emails: await known(keys.emails, stillKnownBy('email')),
-        customers: await known(keys.customers, stillKnownBy('customer')),
+        emails: await known(keys.emails, STILL_KNOWN_EMAILS),
+        customers: await known(keys.customers, STILL_KNOWN_CUSTOMERS),
       };
     },
 
@@ -257,11 +257,14 @@ const STILL_KNOWN_VISITORS = `SELECT v FROM unnest($2::text[]) AS v WHERE
   EXISTS (SELECT 1 FROM events e WHERE e.store_id = $1 AND e.visitor = v)
   OR EXISTS (SELECT 1 FROM sales s WHERE s.store_id = $1 AND s.visitor = v)
   OR EXISTS (SELECT 1 FROM identity_links l WHERE l.store_id = $1 AND l.kind = 'visitor' AND l.value = v)`;
-const stillKnownBy = (column: 'email' | 'customer') => `SELECT v FROM unnest($2::text[]) AS v WHERE
+/** Emails or customer IDs still in a sale, an identity link or a catalog order or customer (a customer ID also as a customer's key). */
+const stillKnownBy = (column: 'email' | 'customer', alsoCustomerKey: boolean) => `SELECT v FROM unnest($2::text[]) AS v WHERE
   EXISTS (SELECT 1 FROM sales s WHERE s.store_id = $1 AND s.${column} = v)
   OR EXISTS (SELECT 1 FROM identity_links l WHERE l.store_id = $1 AND l.kind = '${column}' AND l.value = v)
-  OR EXISTS (SELECT 1 FROM catalog_docs c WHERE c.store_id = $1 AND c.kind IN ('orders', 'customers') AND c.${column} = v)${column === 'customer'
-    ? " OR EXISTS (SELECT 1 FROM catalog_docs c WHERE c.store_id = $1 AND c.kind = 'customers' AND c.key = v)" : ''}`;
+  OR EXISTS (SELECT 1 FROM catalog_docs c WHERE c.store_id = $1 AND c.kind IN ('orders', 'customers') AND c.${column} = v)
+  ${alsoCustomerKey ? "OR EXISTS (SELECT 1 FROM catalog_docs c WHERE c.store_id = $1 AND c.kind = 'customers' AND c.key = v)" : ''}`;
+const STILL_KNOWN_EMAILS = stillKnownBy('email', false);
+const STILL_KNOWN_CUSTOMERS = stillKnownBy('customer', true);
 
 // Catalog changes append their catalog_log rows in the same statement, as catalog.ts does.
 const ANONYMISE_ORDERS = `WITH d AS (UPDATE catalog_docs SET doc = doc - 'email' - 'customer', email = NULL, customer = NULL

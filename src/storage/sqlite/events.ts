@@ -154,8 +154,8 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
       const known = (list: 'visitors' | 'emails' | 'customers', sql: string) => (params[list] === '[]' ? [] : (db.stmt(sql).pluck().all(params) as string[]));
       return {
         visitors: known('visitors', STILL_KNOWN_VISITORS),
-        emails: known('emails', stillKnownBy('email', 'emails')),
-        customers: known('customers', stillKnownBy('customer', 'customers')),
+        emails: known('emails', STILL_KNOWN_EMAILS),
+        customers: known('customers', STILL_KNOWN_CUSTOMERS),
       };
     },
 
@@ -196,11 +196,14 @@ const STILL_KNOWN_VISITORS = `SELECT j.value FROM json_each(@visitors) j WHERE
   EXISTS (SELECT 1 FROM events e WHERE e.store_id = @store AND e.visitor = j.value)
   OR EXISTS (SELECT 1 FROM sales s WHERE s.store_id = @store AND s.visitor = j.value)
   OR EXISTS (SELECT 1 FROM identity_links l WHERE l.store_id = @store AND l.kind = 'visitor' AND l.value = j.value)`;
-const stillKnownBy = (column: 'email' | 'customer', list: 'emails' | 'customers') => `SELECT j.value FROM json_each(@${list}) j WHERE
+/** Emails or customer IDs still in a sale, an identity link or a catalog order or customer (a customer ID also as a customer's key). */
+const stillKnownBy = (column: 'email' | 'customer', list: 'emails' | 'customers', alsoCustomerKey: boolean) => `SELECT j.value FROM json_each(@${list}) j WHERE
   EXISTS (SELECT 1 FROM sales s WHERE s.store_id = @store AND s.${column} = j.value)
   OR EXISTS (SELECT 1 FROM identity_links l WHERE l.store_id = @store AND l.kind = '${column}' AND l.value = j.value)
-  OR EXISTS (SELECT 1 FROM catalog_docs c WHERE c.store_id = @store AND c.kind IN ('orders', 'customers') AND c.${column} = j.value)${column === 'customer'
-    ? " OR EXISTS (SELECT 1 FROM catalog_docs c WHERE c.store_id = @store AND c.kind = 'customers' AND c.key = j.value)" : ''}`;
+  OR EXISTS (SELECT 1 FROM catalog_docs c WHERE c.store_id = @store AND c.kind IN ('orders', 'customers') AND c.${column} = j.value)
+  ${alsoCustomerKey ? "OR EXISTS (SELECT 1 FROM catalog_docs c WHERE c.store_id = @store AND c.kind = 'customers' AND c.key = j.value)" : ''}`;
+const STILL_KNOWN_EMAILS = stillKnownBy('email', 'emails', false);
+const STILL_KNOWN_CUSTOMERS = stillKnownBy('customer', 'customers', true);
 
 /** Named parameters of the PERSON_* conditions: the key lists as JSON arrays. */
 function personParams(store: number, keys: PersonKeys) {
