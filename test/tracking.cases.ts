@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { testConfig } from '../src/config/config.js';
 import { SESSION_MODEL } from '../src/recommend/person-ranking.js';
 import type { SessionModel } from '../src/recommend/session-model.js';
-import { buildRuntime } from '../src/runtime.js';
+import { buildRuntime, type Runtime } from '../src/runtime.js';
 import { openStorage } from '../src/storage/open.js';
 import type { EventStore } from '../src/storage/ports.js';
 import { dumpAllRows } from './helpers/db.js';
@@ -44,11 +44,21 @@ export function describeTracking(backend: string, databaseUrl: () => string | un
     const activityTypes = (body: { activity: Array<{ type: string }> }) => body.activity.map((a) => a.type).sort();
 
     describe('several instances on one database', () => {
-      it("shows another instance's click in this instance's next visitor/* answer within a second, applied once", async () => {
+      /** Runs fn with a second instance on the same database (its tail polls every 50 ms), then closes it. */
+      const withOtherInstance = async (fn: (other: Runtime) => Promise<void>) => {
         const storage = await openStorage(t.url);
         const other = await buildRuntime(testConfig({ tailIntervalMs: 50 }), storage, pino({ level: 'silent' }), () => clock);
         try {
-          const ask = async (app: typeof other.app, visitor: string) => JSON.parse((await inject(app.handle, {
+          await fn(other);
+        } finally {
+          await other.close();
+          await storage.close();
+        }
+      };
+
+      it("shows another instance's click in this instance's next visitor/* answer within a second, applied once", async () => {
+        await withOtherInstance(async (other) => {
+          const ask = async (app: Runtime['app'], visitor: string) => JSON.parse((await inject(app.handle, {
             method: 'POST', url: '/v2/recommendations/visitor/history', headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA },
             payload: JSON.stringify({ key: 'testpub', visitor, limit: 5 }),
           })).body).result;
@@ -65,16 +75,11 @@ export function describeTracking(backend: string, databaseUrl: () => string | un
           expect(await tailReads(t.runtime.storage.events, 'eventsSince', 1200)).toEqual([]);
           const track = (t.runtime.models.of(1).get<SessionModel>(SESSION_MODEL) as unknown as { tracks: Map<string, { items: number[] }> }).tracks.get('roamer');
           expect(track?.items).toHaveLength(1);
-        } finally {
-          await other.close();
-          await storage.close();
-        }
+        });
       });
 
       it("counts another instance's logged sale in this instance's popular within a second, applied once", async () => {
-        const storage = await openStorage(t.url);
-        const other = await buildRuntime(testConfig({ tailIntervalMs: 50 }), storage, pino({ level: 'silent' }), () => clock);
-        try {
+        await withOtherInstance(async (other) => {
           const popular = async () => JSON.parse((await inject(other.app.handle, {
             method: 'POST', url: '/v2/recommendations/popular', headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA },
             payload: JSON.stringify({ key: 'testpub', limit: 3 }),
@@ -90,22 +95,17 @@ export function describeTracking(backend: string, databaseUrl: () => string | un
           }
           expect(seen.slice(0, 2)).toEqual([2, 4]); // in two orders, then one (quantity does not count)
           await new Promise((r) => setTimeout(r, 200)); // more tail runs: nothing is applied twice
-          const orders = (rt: typeof other) => [rt.models.of(1).popularity.orders.score('2', clock), rt.models.of(1).popularity.orders.score('4', clock)];
+          const orders = (rt: Runtime) => [rt.models.of(1).popularity.orders.score('2', clock), rt.models.of(1).popularity.orders.score('4', clock)];
           expect(orders(other)).toEqual(orders(t.runtime));
           expect(orders(t.runtime)[0]).toBeCloseTo(2 * orders(t.runtime)[1], 9);
           // The first instance applied its own sales at commit; its tail skips them without reading.
           expect(await tailReads(t.runtime.storage.events, 'salesSince', 1200)).toEqual([]);
-        } finally {
-          await other.close();
-          await storage.close();
-        }
+        });
       });
 
       it("purges a person another instance forgot from this instance's models within a second", async () => {
-        const storage = await openStorage(t.url);
-        const other = await buildRuntime(testConfig({ tailIntervalMs: 50 }), storage, pino({ level: 'silent' }), () => clock);
-        try {
-          const held = (rt: typeof other) => {
+        await withOtherInstance(async (other) => {
+          const held = (rt: Runtime) => {
             const found = new Set<string>();
             rt.models.of(1).each((c) => c.people?.().visitors.forEach((v) => found.add(v)));
             return found;
@@ -120,11 +120,8 @@ export function describeTracking(backend: string, databaseUrl: () => string | un
           for (let i = 0; i < 40 && held(other).has('ghost'); i++) await new Promise((r) => setTimeout(r, 25));
           expect([...held(other)]).toEqual(['stays']);
           // The first instance's own forget is not looked up again by its tail.
-          expect(await tailReads(t.runtime.storage.events, 'forgetsSince', 300)).toEqual([]);
-        } finally {
-          await other.close();
-          await storage.close();
-        }
+          expect(await tailReads(t.runtime.storage.events, 'forgetsSince', 1200)).toEqual([]);
+        });
       });
     });
 
