@@ -27,11 +27,19 @@ const sale = (storeId: number, saleId: Id, fields: Partial<SaleRecord> = {}): Sa
 const commit = (handle: Storage, part: Partial<EventBatch>) => handle.events.commitBatch({ events: [], impressions: [], sales: [], ...part });
 
 /**
- * Runs a tailer's `step` over and over while `writes` are in flight, then once more. A tailer
- * polls; it must let I/O run between polls (a SQLite commit resolves only after its fsync, which
- * a loop of bare microtasks would starve).
+ * Follows a log from `after` while `writes` are in flight, then once more; returns every seq it
+ * read, in order. A tailer polls; it must let I/O run between polls (a SQLite commit resolves
+ * only after its fsync, which a loop of bare microtasks would starve).
  */
-async function tailDuring(step: () => Promise<void>, writes: Promise<unknown>): Promise<void> {
+async function tailDuring(since: (after: number) => Promise<Array<{ seq: number }>>, after: number, writes: Promise<unknown>): Promise<number[]> {
+  const seen: number[] = [];
+  let cursor = after;
+  const step = async () => {
+    for (const e of await since(cursor)) {
+      seen.push(e.seq);
+      cursor = e.seq;
+    }
+  };
   let writing = true;
   const tailer = (async () => {
     while (writing) {
@@ -43,6 +51,23 @@ async function tailDuring(step: () => Promise<void>, writes: Promise<unknown>): 
   writing = false;
   await tailer;
   await step();
+  return seen;
+}
+
+/**
+ * Checks a database migrated to the sale log (migration 6) whose three sales (store 1) got
+ * numbered in the `expected` order, then closes it: the log reads them back as 1..3 and the
+ * next new sale is 4.
+ */
+export async function expectMigratedSaleLog(migrated: Storage, expected: string[]): Promise<void> {
+  try {
+    expect((await migrated.events.salesSince(0, 10)).map((e) => [e.seq, e.sale.sale])).toEqual(expected.map((sale, i) => [i + 1, sale]));
+    expect(await migrated.events.latestSaleSeq()).toBe(3);
+    const next = await migrated.events.commitBatch({ events: [], impressions: [], sales: [{ storeId: 1, sale: 'd', saleId: 'd', time: 5, visitor: null, email: null, customer: null, lines: [] }] });
+    expect(next.saleSeqs).toEqual([4]);
+  } finally {
+    await migrated.close();
+  }
 }
 
 /** Registers the EventStore tests inside the main conformance suite. */
@@ -149,17 +174,9 @@ export function runEventConformance(ctx: ConformanceContext): void {
 
     it('lets a tailer follow concurrent writers through salesSince without missing a sale', async () => {
       const { id } = await newStore();
-      let cursor = await storage().events.latestSaleSeq();
-      const mark = cursor;
-      const seen: number[] = [];
-      const tail = async () => {
-        for (const e of await storage().events.salesSince(cursor, 1000)) {
-          seen.push(e.seq);
-          cursor = e.seq;
-        }
-      };
+      const mark = await storage().events.latestSaleSeq();
       // Sale-only batches too: they must be ordered like batches with events.
-      await tailDuring(tail, Promise.all([storage(), ...handles].map(async (h, w) => {
+      const seen = await tailDuring((after) => storage().events.salesSince(after, 1000), mark, Promise.all([storage(), ...handles].map(async (h, w) => {
         for (let round = 0; round < 15; round++) {
           const events = round % 2 === 0 ? [event(id, `w${w}`)] : [];
           await commit(h, { events, sales: [sale(id, `w${w}-${round}`), sale(id, `w${w}-${round}b`)] });
@@ -173,15 +190,7 @@ export function runEventConformance(ctx: ConformanceContext): void {
     it('lets a tailer follow concurrent writers through eventsSince without missing a row', async () => {
       const { id } = await newStore();
       const mark = (await commit(storage(), { events: [event(id, null)] })).eventSeqs[0];
-      let cursor = mark;
-      const seen: number[] = [];
-      const tail = async () => {
-        for (const e of await storage().events.eventsSince(cursor, 1000)) {
-          seen.push(e.seq);
-          cursor = e.seq;
-        }
-      };
-      await tailDuring(tail, Promise.all([storage(), ...handles].map(async (h, w) => {
+      const seen = await tailDuring((after) => storage().events.eventsSince(after, 1000), mark, Promise.all([storage(), ...handles].map(async (h, w) => {
         for (let round = 0; round < 15; round++) await commit(h, { events: [event(id, `w${w}`), event(id, `w${w}`, { product: `p${round}` })] });
       })));
       const all = (await storage().events.eventsSince(mark, 10_000)).map((e) => e.seq);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { expectMigratedSaleLog } from '../conformance/events-suite.js';
 import { runStorageConformance } from '../conformance/suite.js';
 import { openStorage } from '../open.js';
 import { migrateSqlite, SQLITE_MIGRATIONS } from './migrations.js';
@@ -49,15 +50,7 @@ describe('sqlite adapter', () => {
     const insert = raw.prepare("INSERT INTO sales (store_id, sale, sale_id, time, visitor, email, customer, lines, attribution) VALUES (1, ?, ?, ?, NULL, NULL, NULL, '[]', NULL)");
     for (const [sale, time] of [['b', 30], ['a', 10], ['c', 20]] as const) insert.run(sale, JSON.stringify(sale), time);
     raw.close();
-    const storage = await openSqlite(old);
-    try {
-      expect((await storage.events.salesSince(0, 10)).map((e) => [e.seq, e.sale.sale])).toEqual([[1, 'b'], [2, 'a'], [3, 'c']]);
-      expect(await storage.events.latestSaleSeq()).toBe(3);
-      const next = await storage.events.commitBatch({ events: [], impressions: [], sales: [{ storeId: 1, sale: 'd', saleId: 'd', time: 5, visitor: null, email: null, customer: null, lines: [] }] });
-      expect(next.saleSeqs).toEqual([4]);
-    } finally {
-      await storage.close();
-    }
+    await expectMigratedSaleLog(await openSqlite(old), ['b', 'a', 'c']);
   });
 
   it('opens an in-memory database from sqlite::memory:', async () => {
