@@ -1,7 +1,7 @@
 /** The Clerk transport: argument merging, envelopes, error types, JSONP, CORS, limits. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { z } from 'zod';
+import { v } from '../src/api/validate.js';
 import { createApp } from '../src/app.js';
 import { route } from '../src/api/route.js';
 import { testConfig } from '../src/config/config.js';
@@ -131,7 +131,7 @@ describe('envelopes and error types', () => {
   it('answers InternalError 500 with only an id, logging the cause', async () => {
     const lines: string[] = [];
     const log = pino({ level: 'error' }, { write: (l: string) => void lines.push(l) });
-    const boom = route({ name: 'boom', methods: ['GET'], auth: 'public', schema: z.object({}), handler: () => { throw new Error('secret detail'); } });
+    const boom = route({ name: 'boom', methods: ['GET'], auth: 'public', schema: v.object({}), handler: () => { throw new Error('secret detail'); } });
     const app = createApp({ config: testConfig(), storage: t.runtime.storage, log, keys: t.runtime.keys, routes: [boom], metrics: t.runtime.metrics });
     const res = await app.inject({ method: 'GET', url: `/v2/boom?key=${PUBLIC_KEY}` });
     const body = JSON.parse(res.body);

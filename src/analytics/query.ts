@@ -1,5 +1,5 @@
 /** Parsing analytics arguments (from, to, labels, api, granularity) into a query. */
-import { z } from 'zod';
+import { v } from '../api/validate.js';
 import { invalidArgument } from '../errors.js';
 import { labelsArg } from '../tracking/labels.js';
 import type { AnalyticsQuery } from './types.js';
@@ -8,11 +8,11 @@ const DAY = 86400;
 
 /** The analytics arguments (shared by the API and the dashboard). */
 export const analyticsArgs = {
-  from: z.union([z.string(), z.number()]).optional(),
-  to: z.union([z.string(), z.number()]).optional(),
+  from: v.union([v.string(), v.number()]).optional(),
+  to: v.union([v.string(), v.number()]).optional(),
   labels: labelsArg().optional(),
-  api: z.string().min(1).max(200).optional(),
-  granularity: z.enum(['hour', 'day']).optional(),
+  api: v.string().min(1).max(200).optional(),
+  granularity: v.enum(['hour', 'day']).optional(),
 };
 
 /** A date argument: unix seconds (number or numeric string) or an ISO date/time. */

@@ -3,7 +3,7 @@
  * methods it takes, its auth level and argument schema. The table is the compatibility matrix
  * that test/compat.test.ts checks against docs/compat.md.
  */
-import type { z } from 'zod';
+import type { Infer, ObjectSchema, Shape } from './validate.js';
 import type { StoreRecord } from '../storage/ports.js';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -26,18 +26,21 @@ export interface HandlerContext {
   privileged: boolean;
 }
 
-export interface RouteDef<S extends z.ZodType = z.ZodType> {
+/** An endpoint's argument schema: an object of named arguments. */
+export type ArgsSchema = ObjectSchema<Shape>;
+
+export interface RouteDef<S extends ArgsSchema = ArgsSchema> {
   /** Clerk endpoint name, e.g. `product/add`, `products`, `log/click`. */
   name: string;
   methods: readonly Method[];
   auth: Auth;
   schema: S;
-  handler(args: z.infer<S>, ctx: HandlerContext): unknown;
+  handler(args: Infer<S>, ctx: HandlerContext): unknown;
   /** Answer the handler's value as it is, without the ok envelope (`product/attributes`). */
   bare?: boolean;
 }
 
 /** Identity helper that keeps the schema's inferred type for the handler. */
-export function route<S extends z.ZodType>(def: RouteDef<S>): RouteDef<S> {
+export function route<S extends ArgsSchema>(def: RouteDef<S>): RouteDef<S> {
   return def;
 }

@@ -3,9 +3,9 @@
  * and boolean pieces accept numeric/boolean strings; list pieces accept a JSON array, a
  * comma-separated string or a single value.
  */
-import { z } from 'zod';
 import { invalidArgument, missingArgument, type ParsingError } from '../errors.js';
 import type { Args } from './args.js';
+import { Issue, v, type Infer, type ObjectSchema, type Path, type Schema, type Shape } from './validate.js';
 
 const toNumber = (v: unknown) => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v);
 const toBool = (v: unknown) => {
@@ -20,47 +20,49 @@ const toList = (v: unknown) => {
 };
 
 /** A number (or numeric string). */
-export const num = () => z.preprocess(toNumber, z.number());
+export const num = () => v.preprocess(toNumber, v.number());
 /** An integer (or integer string) within bounds. */
-export const int = (min: number, max: number) => z.preprocess(toNumber, z.number().int().min(min).max(max));
+export const int = (min: number, max: number) => v.preprocess(toNumber, v.number().int().min(min).max(max));
 /** A boolean (or "true"/"false"/"1"/"0"). */
-export const bool = () => z.preprocess(toBool, z.boolean());
-/** A list of the given item, from an array, a comma-separated string or a single value. */
-export const list = <T extends z.ZodType>(item: T) => z.preprocess(toList, z.array(item));
+export const bool = () => v.preprocess(toBool, v.boolean());
+/** A list of the given item, from an array, a comma-separated string or a single value, at most max long. */
+export const list = <T>(item: Schema<T>, max = Infinity) => v.preprocess(toList, v.array(item).max(max));
 
 /** A product/category/page/order ID: an integer or a non-empty string, kept in the type given. */
-export const id = () => z.union([z.number().int(), z.string().trim().min(1).max(200)]);
+export const id = () => v.id();
 /** A list of IDs, 1..max long. */
-export const ids = (max = 10000) => list(id()).pipe(z.array(z.union([z.number(), z.string()])).min(1).max(max));
+export const ids = (max = 10000) => v.preprocess(toList, v.array(v.id()).min(1).max(max));
 
 export const limit = (max = 1000) => int(1, max);
 export const offset = () => int(0, 1_000_000);
-export const attributeName = () => z.string().regex(/^[A-Za-z0-9_]{1,100}$/, 'attribute names are letters, digits and underscores');
-export const attributes = () => list(attributeName()).pipe(z.array(z.string()).max(1000));
-export const filter = () => z.string().max(10000);
-export const email = () => z.string().trim().toLowerCase().pipe(z.email().max(320));
+export const attributeName = () => v.string().regex(/^[A-Za-z0-9_]{1,100}$/, 'attribute names are letters, digits and underscores');
+export const attributes = () => list(attributeName(), 1000);
+export const filter = () => v.string().max(10000);
+export const email = () => v.string().trim().toLowerCase().max(320).email();
 
 /** A plain JSON object (catalog records are validated field by field by the catalog module). */
-export const record = () => z.record(z.string(), z.unknown());
-export const records = (max = 100000) => z.array(z.unknown()).min(1).max(max);
+export const record = () => v.record();
+export const records = (max = 100000) => v.array(v.unknown()).min(1).max(max);
 
-/** Validates args against a schema; a failure becomes the Clerk ParsingError naming the argument. */
-export function parseArgs<S extends z.ZodType>(schema: S, args: Args): z.infer<S> {
-  const result = schema.safeParse(args);
-  if (result.success) return result.data;
-  throw toParsingError(result.error, args);
+/** Validates args against an endpoint's schema; a failure becomes the Clerk ParsingError naming the argument. */
+export function parseArgs<S extends ObjectSchema<Shape>>(schema: S, args: Args): Infer<S> {
+  try {
+    return schema.parse(args) as Infer<S>;
+  } catch (err) {
+    if (err instanceof Issue) throw toParsingError(err, schema, args);
+    throw err;
+  }
 }
 
-function toParsingError(error: z.ZodError, args: Args): ParsingError {
-  const issues = error.issues;
-  const missing = issues.find((i) => i.path.length > 0 && args[String(i.path[0])] === undefined);
-  if (missing) return missingArgument(String(missing.path[0]));
-  const issue = issues[0];
+function toParsingError(issue: Issue, schema: ObjectSchema<Shape>, args: Args): ParsingError {
+  // A required argument that was not sent is named as missing, whatever else is wrong.
+  const missing = schema.required.find((key) => args[key] === undefined);
+  if (missing !== undefined) return missingArgument(missing);
   const name = issue.path.length > 0 ? String(issue.path[0]) : 'arguments';
   const where = issue.path.length > 1 ? `${formatPath(issue.path)}: ` : '';
   return invalidArgument(name, `${where}${issue.message}`);
 }
 
-function formatPath(path: PropertyKey[]): string {
+function formatPath(path: Path): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
 }

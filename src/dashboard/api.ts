@@ -3,6 +3,7 @@
  * parse the range with the analytics service's own parser (so the dashboard and the public
  * analytics API agree on every number), call one service method, shape JSON or CSV.
  */
+import { Issue } from '../api/validate.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { shapeError } from '../api/envelope.js';
@@ -114,9 +115,12 @@ function parseRange(query: Query, now: number): AnalyticsQuery {
     } catch {
       throw invalidArgument('labels', 'not JSON');
     }
-    const parsed = labelsArg().safeParse(value);
-    if (!parsed.success) throw invalidArgument('labels', parsed.error.issues[0]?.message);
-    labels = parsed.data;
+    try {
+      labels = labelsArg().parse(value);
+    } catch (err) {
+      if (err instanceof Issue) throw invalidArgument('labels', err.message);
+      throw err;
+    }
   }
   const granularity = first(query, 'granularity');
   if (granularity !== undefined && granularity !== 'hour' && granularity !== 'day') throw invalidArgument('granularity', 'hour or day');

@@ -4,16 +4,16 @@
  * labelled with its endpoint name. A plain string is one label (never split on commas: labels
  * often contain them).
  */
-import { z } from 'zod';
+import { v } from '../api/validate.js';
 
 export const MAX_LABELS = 20;
 export const MAX_LABEL_LENGTH = 200;
 
-const label = z.string().trim().min(1, 'labels must be non-empty strings').max(MAX_LABEL_LENGTH, `labels are at most ${MAX_LABEL_LENGTH} characters`);
+const label = v.string().trim().min(1, 'labels must be non-empty strings').max(MAX_LABEL_LENGTH, `labels are at most ${MAX_LABEL_LENGTH} characters`);
 
 /** The labels argument: a JSON array of strings, or one string. */
 export const labelsArg = () =>
-  z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(label).min(1, 'at least one label').max(MAX_LABELS, `at most ${MAX_LABELS} labels`));
+  v.preprocess((v) => (typeof v === 'string' ? [v] : v), v.array(label).min(1, 'at least one label').max(MAX_LABELS, `at most ${MAX_LABELS} labels`));
 
 /** The labels to record: the ones sent, de-duplicated in order, or the endpoint name. */
 export function effectiveLabels(sent: string[] | undefined, endpoint: string): string[] {

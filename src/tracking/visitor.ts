@@ -5,14 +5,14 @@
  * served and nothing is recorded for a visitor.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { z } from 'zod';
+import { v } from '../api/validate.js';
 
 export const VISITOR_PATTERN = /^[A-Za-z0-9]{1,32}$/;
 export const SALT_PERIOD_SECONDS = 30 * 24 * 3600;
 
 /** The visitor argument: a valid ID, `auto`, or `null` (as the string Clerk.js sends, or JSON null). */
 export const visitorArg = () =>
-  z.union([z.string().regex(VISITOR_PATTERN, 'must match ^[A-Za-z0-9]{1,32}$, "auto" or "null"'), z.null()]);
+  v.union([v.string().regex(VISITOR_PATTERN, 'must match ^[A-Za-z0-9]{1,32}$, "auto" or "null"'), v.null()]);
 
 /** What a visitor argument asks for. */
 export type VisitorSpec = { kind: 'id'; id: string } | { kind: 'auto' } | { kind: 'none' };

@@ -1,13 +1,13 @@
 /** GET /v2/analytics/overview|labels|products|searches|timeseries (Relevo extension, private key). */
-import { z } from 'zod';
+import { v, type Infer } from '../validate.js';
 import { analyticsArgs, parseQuery } from '../../analytics/query.js';
 import type { AnalyticsService } from '../../analytics/service.js';
 import { route, type RouteDef } from '../route.js';
 
-const schema = z.object(analyticsArgs);
+const schema = v.object(analyticsArgs);
 
 export function analyticsRoutes({ analytics, now }: { analytics: AnalyticsService; now: () => number }): RouteDef[] {
-  const q = (a: z.infer<typeof schema>) => parseQuery(a, now());
+  const q = (a: Infer<typeof schema>) => parseQuery(a, now());
   return [
     route({ name: 'analytics/overview', methods: ['GET'], auth: 'private', schema, handler: async (a, ctx) => ({ ...(await analytics.overview(ctx.store.id, q(a))) }) }),
     route({ name: 'analytics/labels', methods: ['GET'], auth: 'private', schema, handler: async (a, ctx) => ({ labels: await analytics.labels(ctx.store.id, q(a)) }) }),

@@ -2,7 +2,7 @@
  * Catalog endpoints: product/add|remove|attributes|facets and the CRUD resources /products,
  * /categories, /pages, /customers, /orders. Handlers parse, call the catalog service, shape.
  */
-import { z } from 'zod';
+import { v } from '../validate.js';
 import { computeFacets } from '../../catalog/facets.js';
 import type { CatalogService } from '../../catalog/catalog-service.js';
 import { facetableAttributes, pickAttributes } from '../../catalog/product-read.js';
@@ -19,22 +19,22 @@ export function catalogRoutes({ catalog }: CatalogRouteDeps): RouteDef[] {
   return [
     route({
       name: 'product/add', methods: ['GET', 'POST'], auth: 'private',
-      schema: z.object({ products: records() }),
+      schema: v.object({ products: records() }),
       handler: async (a, ctx) => void (await catalog.upsert(ctx.store.id, 'products', a.products, 'products')),
     }),
     route({
       name: 'product/remove', methods: ['GET', 'POST'], auth: 'private',
-      schema: z.object({ products: ids() }),
+      schema: v.object({ products: ids() }),
       handler: async (a, ctx) => void (await catalog.remove(ctx.store.id, 'products', a.products)),
     }),
     route({
       name: 'product/attributes', methods: ['GET', 'POST'], auth: 'public', bare: true,
-      schema: z.object({ products: ids(), attributes: attributes().optional() }),
+      schema: v.object({ products: ids(), attributes: attributes().optional() }),
       handler: async (a, ctx) => (await catalog.get(ctx.store.id, 'products', a.products)).map((p) => pickAttributes(p, a.attributes)),
     }),
     route({
       name: 'product/facets', methods: ['GET', 'POST'], auth: 'public',
-      schema: z.object({ products: ids().optional(), attributes: attributes().optional() }),
+      schema: v.object({ products: ids().optional(), attributes: attributes().optional() }),
       handler: async (a, ctx) => {
         const state = await catalog.state(ctx.store.id);
         const docs = a.products ? await catalog.get(ctx.store.id, 'products', a.products) : [...state.products.values()];
@@ -52,14 +52,14 @@ export function catalogRoutes({ catalog }: CatalogRouteDeps): RouteDef[] {
 
 /** GET/DELETE by IDs, POST upsert, PATCH merge, for one resource; the argument is named like it. */
 function crudRoutes(catalog: CatalogService, kind: CatalogKind): RouteDef[] {
-  const idArg = z.object({ [kind]: ids() });
-  const recordArg = z.object({ [kind]: records() });
+  const idArg = v.object({ [kind]: ids() });
+  const recordArg = v.object({ [kind]: records() });
   const read = (a: Record<string, unknown>) => a[kind] as Array<string | number>;
   return [
     route({
       name: kind, methods: ['GET'], auth: 'private',
       // Clerk keys GET /customers by email; IDs are accepted too (anything without an @).
-      schema: kind === 'customers' ? z.object({ customers: list(z.union([z.string().trim().min(1).max(320), z.number().int()])).pipe(z.array(z.union([z.string(), z.number()])).min(1).max(10000)) }) : idArg,
+      schema: kind === 'customers' ? v.object({ customers: list(v.union([v.string().trim().min(1).max(320), v.number().int()])).pipe(v.array(v.union([v.string(), v.number()])).min(1).max(10000)) }) : idArg,
       handler: async (a, ctx) => ({ [kind]: kind === 'customers' ? await getCustomers(catalog, ctx.store.id, read(a)) : await catalog.get(ctx.store.id, kind, read(a)) }),
     }),
     route({

@@ -1,6 +1,6 @@
 /** POST /v2/import (Relevo extension, private key): a single-file JSON feed in the body. */
 import { Readable } from 'node:stream';
-import { z } from 'zod';
+import { v } from '../validate.js';
 import type { CatalogService } from '../../catalog/catalog-service.js';
 import { FeedError, importFeed } from '../../catalog/feed-import.js';
 import { invalidArgument } from '../../errors.js';
@@ -14,7 +14,7 @@ export function importRoutes({ storage, catalog }: { storage: Storage; catalog: 
     route({
       name: 'import', methods: ['POST'], auth: 'private',
       // The feed's own keys are checked record by record by the importer, which names index and field.
-      schema: z.object(Object.fromEntries(FEED_KEYS.map((k) => [k, z.unknown().optional()]))),
+      schema: v.object(Object.fromEntries(FEED_KEYS.map((k) => [k, v.unknown().optional()]))),
       handler: async (a, ctx) => {
         const feed = Object.fromEntries(FEED_KEYS.filter((k) => a[k] !== undefined).map((k) => [k, a[k]]));
         if (!FEED_KEYS.slice(0, 6).some((k) => feed[k] !== undefined)) throw invalidArgument('products', 'a feed needs at least one of products, categories, pages, customers, orders');

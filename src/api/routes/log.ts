@@ -1,5 +1,5 @@
 /** Tracking endpoints: log/click, log/product, log/category, log/email, log/sale, carts, returns, debug. */
-import { z } from 'zod';
+import { v } from '../validate.js';
 import type { Logger } from 'pino';
 import { visitorArg } from '../../tracking/visitor.js';
 import { labelsArg } from '../../tracking/labels.js';
@@ -7,9 +7,9 @@ import type { Tracker } from '../../tracking/tracker.js';
 import { route, type RouteDef } from '../route.js';
 import { bool, email, id, int, list, num } from '../schemas.js';
 
-const time = () => num().pipe(z.number().min(0).max(32503680000)).optional();
-const basketLine = z.object({ id: id(), qty: int(1, 1_000_000) });
-const saleLine = z.object({ id: id(), price: num().pipe(z.number().min(0).finite()), quantity: int(1, 1_000_000) });
+const time = () => num().pipe(v.number().min(0).max(32503680000)).optional();
+const basketLine = v.object({ id: id(), qty: int(1, 1_000_000) });
+const saleLine = v.object({ id: id(), price: num().pipe(v.number().min(0).finite()), quantity: int(1, 1_000_000) });
 const methods = ['GET', 'POST'] as const;
 
 export interface LogRouteDeps {
@@ -22,37 +22,37 @@ export function logRoutes({ tracker, log }: LogRouteDeps): RouteDef[] {
   const cart = (op: 'add' | 'remove' | 'update') =>
     route({
       name: `log/cart/${op}`, methods, auth: 'public',
-      schema: z.object({ products: z.array(basketLine).max(1000), visitor: visitorArg().optional(), email: email().optional(), basket_id: z.string().min(1).max(100).optional(), time: time() }),
+      schema: v.object({ products: v.array(basketLine).max(1000), visitor: visitorArg().optional(), email: email().optional(), basket_id: v.string().min(1).max(100).optional(), time: time() }),
       handler: async (a, ctx) => ({ basket_id: await tracker.cart(ctx, op, a.products, { visitor: a.visitor, email: a.email, basketId: a.basket_id, time: a.time }) }),
     });
   return [
     route({
       name: 'log/click', methods, auth: 'public',
-      schema: z.object({
-        product: id(), visitor: visitorArg(), api: z.string().min(1).max(200).optional(), labels: labelsArg().optional(),
-        n: int(0, 100_000).optional(), external: bool().optional(), request_id: z.string().min(1).max(100).optional(), time: time(),
+      schema: v.object({
+        product: id(), visitor: visitorArg(), api: v.string().min(1).max(200).optional(), labels: labelsArg().optional(),
+        n: int(0, 100_000).optional(), external: bool().optional(), request_id: v.string().min(1).max(100).optional(), time: time(),
       }),
       handler: async (a, ctx) => void (await tracker.click(ctx, a)),
     }),
     route({
       name: 'log/product', methods, auth: 'public',
-      schema: z.object({ product: id(), visitor: visitorArg(), time: time() }),
+      schema: v.object({ product: id(), visitor: visitorArg(), time: time() }),
       handler: async (a, ctx) => void (await tracker.view(ctx, 'product', a.product, a.visitor, a.time)),
     }),
     route({
       name: 'log/category', methods, auth: 'public',
-      schema: z.object({ category: id(), visitor: visitorArg(), time: time() }),
+      schema: v.object({ category: id(), visitor: visitorArg(), time: time() }),
       handler: async (a, ctx) => void (await tracker.view(ctx, 'category', a.category, a.visitor, a.time)),
     }),
     route({
       name: 'log/email', methods, auth: 'public',
-      schema: z.object({ email: email(), visitor: visitorArg(), time: time() }),
+      schema: v.object({ email: email(), visitor: visitorArg(), time: time() }),
       handler: async (a, ctx) => void (await tracker.email(ctx, a.email, a.visitor, a.time)),
     }),
     route({
       name: 'log/sale', methods, auth: 'public',
-      schema: z.object({
-        sale: id(), products: z.array(z.union([id(), saleLine])).min(1).max(1000),
+      schema: v.object({
+        sale: id(), products: v.array(v.union([id(), saleLine])).min(1).max(1000),
         visitor: visitorArg().optional(), email: email().optional(), customer: id().optional(), time: time(),
       }),
       handler: async (a, ctx) => void (await tracker.sale(ctx, a)),
@@ -62,19 +62,19 @@ export function logRoutes({ tracker, log }: LogRouteDeps): RouteDef[] {
     cart('update'),
     route({
       name: 'log/basket/set', methods, auth: 'public',
-      schema: z.object({ products: list(id()).pipe(z.array(z.union([z.string(), z.number()])).max(1000)), email: email(), time: time() }),
+      schema: v.object({ products: list(id()).pipe(v.array(v.union([v.string(), v.number()])).max(1000)), email: email(), time: time() }),
       handler: async (a, ctx) => void (await tracker.cart(ctx, 'set', a.products.map((p) => ({ id: p, qty: 1 })), { email: a.email, time: a.time })),
     }),
     route({
       name: 'log/returned', methods, auth: 'private',
-      schema: z.object({ product: id(), order: id(), quantity: int(1, 1_000_000), time: time() }),
+      schema: v.object({ product: id(), order: id(), quantity: int(1, 1_000_000), time: time() }),
       handler: async (a, ctx) => void (await tracker.returned(ctx, a)),
     }),
     route({
       // Undocumented; sent by shop plugins and Clerk.js. A diagnostic line, not a shopper event:
       // it goes to the log (with the store), not to the event store. `time` here is the client's.
       name: 'log/debug', methods, auth: 'public',
-      schema: z.object({ source: z.string().max(200).optional(), time: z.unknown().optional(), type: z.enum(['log', 'warn', 'error']).optional(), message: z.string().max(10000).optional(), metadata: z.unknown().optional() }),
+      schema: v.object({ source: v.string().max(200).optional(), time: v.unknown().optional(), type: v.enum(['log', 'warn', 'error']).optional(), message: v.string().max(10000).optional(), metadata: v.unknown().optional() }),
       handler: (a, ctx) => void log.info({ store: ctx.store.name, source: a.source, level: a.type ?? 'log', message: a.message, metadata: a.metadata, clientTime: a.time }, 'client debug'),
     }),
   ];

@@ -1,13 +1,13 @@
 /** privacy/info and privacy/forget (private key): by email, customer or visitor. */
-import { z } from 'zod';
+import { v, type Infer } from '../validate.js';
 import { missingArgument } from '../../errors.js';
 import type { Privacy } from '../../tracking/privacy.js';
 import { route, type RouteDef } from '../route.js';
 import { email, id } from '../schemas.js';
 
-const person = z.object({ email: email().optional(), customer: id().optional(), visitor: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'must match ^[A-Za-z0-9]{1,32}$').optional() });
+const person = v.object({ email: email().optional(), customer: id().optional(), visitor: v.string().regex(/^[A-Za-z0-9]{1,32}$/, 'must match ^[A-Za-z0-9]{1,32}$').optional() });
 
-function requireOne(a: z.infer<typeof person>) {
+function requireOne(a: Infer<typeof person>) {
   if (a.email === undefined && a.customer === undefined && a.visitor === undefined) throw missingArgument('email, customer or visitor');
   return a;
 }

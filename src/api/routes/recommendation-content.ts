@@ -4,7 +4,7 @@
  * `page/related_categories` (`{count, result: [catId], categories: [Category]}`) and
  * `category/popular_subcategories` (`{count, result: [{id, name, url}]}`).
  */
-import { z } from 'zod';
+import { v, type Infer, type Schema } from '../validate.js';
 import type { CatalogState } from '../../catalog/catalog-state.js';
 import { pickAttributes } from '../../catalog/product-read.js';
 import { requireKey } from '../../recommend/catalog-index.js';
@@ -14,13 +14,13 @@ import type { Doc, Id } from '../../storage/ports.js';
 import { recordImpression } from '../../tracking/impressions.js';
 import { labelsArg } from '../../tracking/labels.js';
 import { visitorArg } from '../../tracking/visitor.js';
-import { route, type HandlerContext, type RouteDef } from '../route.js';
+import { route, type ArgsSchema, type HandlerContext, type RouteDef } from '../route.js';
 import { attributes, id, limit, offset } from '../schemas.js';
 import type { RecommendationDeps } from './recommendations.js';
 
 const listArgs = { limit: limit(), visitor: visitorArg().optional(), labels: labelsArg().optional(), attributes: attributes().optional() };
 /** Page lists also take `type` (only pages of that type). */
-const pageListArgs = { ...listArgs, type: z.string().min(1).max(200).optional() };
+const pageListArgs = { ...listArgs, type: v.string().min(1).max(200).optional() };
 
 interface ListArgs {
   limit: number;
@@ -30,11 +30,11 @@ interface ListArgs {
 }
 
 /** Ranks keys, records the impression (of the keys shown) and shapes the answer. */
-function listRoute<S extends z.ZodType<ListArgs>>(
+function listRoute<S extends ArgsSchema & Schema<ListArgs>>(
   deps: RecommendationDeps,
   name: string,
   schema: S,
-  run: (a: z.infer<S>, c: RankContext) => { keys: string[]; answer: Doc; input: Doc },
+  run: (a: Infer<S>, c: RankContext) => { keys: string[]; answer: Doc; input: Doc },
 ): RouteDef {
   return route({
     name: `recommendations/${name}`, methods: ['GET', 'POST'], auth: 'public', schema,
@@ -59,20 +59,20 @@ function pagesAnswer(state: CatalogState, ranked: string[], a: ListArgs, input: 
 /** The page and category part of the recommendations route table. */
 export function contentRoutes(deps: RecommendationDeps): RouteDef[] {
   return [
-    listRoute(deps, 'page/product', z.object({ ...pageListArgs, product: id() }), (a, c) =>
+    listRoute(deps, 'page/product', v.object({ ...pageListArgs, product: id() }), (a, c) =>
       pagesAnswer(c.state, pagesForProduct(c.state, requireKey(c.state, 'products', 'product', a.product), a.type), a, { products: [a.product] })),
-    listRoute(deps, 'page/category', z.object({ ...pageListArgs, category: id() }), (a, c) =>
+    listRoute(deps, 'page/category', v.object({ ...pageListArgs, category: id() }), (a, c) =>
       pagesAnswer(c.state, pagesForCategory(c.state, requireKey(c.state, 'categories', 'category', a.category), a.type), a, { category: a.category })),
-    listRoute(deps, 'page/substituting', z.object({ ...pageListArgs, page: id() }), (a, c) =>
+    listRoute(deps, 'page/substituting', v.object({ ...pageListArgs, page: id() }), (a, c) =>
       pagesAnswer(c.state, similarPages(c.state, requireKey(c.state, 'pages', 'page', a.page), a.type), a, { page: a.page })),
-    listRoute(deps, 'page/related_categories', z.object({ ...listArgs, page: id() }), (a, c) => {
+    listRoute(deps, 'page/related_categories', v.object({ ...listArgs, page: id() }), (a, c) => {
       const ranked = categoriesForPage(c, requireKey(c.state, 'pages', 'page', a.page));
       const keys = ranked.slice(0, a.limit);
       const docs = keys.map((k) => c.state.categories.get(k)!);
       const answer = { count: ranked.length, result: docs.map((d) => d.id as Id), categories: docs.map((d) => pickAttributes(d, a.attributes)) };
       return { keys, answer, input: { page: a.page } };
     }),
-    listRoute(deps, 'category/popular_subcategories', z.object({ ...listArgs, category: id(), offset: offset().optional(), order: z.enum(['asc', 'desc']).default('desc') }), (a, c) => {
+    listRoute(deps, 'category/popular_subcategories', v.object({ ...listArgs, category: id(), offset: offset().optional(), order: v.enum(['asc', 'desc']).default('desc') }), (a, c) => {
       const ranked = rankSubcategories(c, requireKey(c.state, 'categories', 'category', a.category), a.order);
       const from = a.offset ?? 0;
       const keys = ranked.slice(from, from + a.limit);

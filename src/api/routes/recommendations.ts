@@ -4,7 +4,7 @@
  * decorates them and records the impression. Content endpoints (page/*, popular_subcategories)
  * are in recommendation-content.ts.
  */
-import { z } from 'zod';
+import { v, type Infer, type Schema } from '../validate.js';
 import type { CatalogService } from '../../catalog/catalog-service.js';
 import { keysOf } from '../../catalog/catalog-service.js';
 import { requireKey } from '../../recommend/catalog-index.js';
@@ -18,7 +18,7 @@ import type { Ingest } from '../../tracking/ingest.js';
 import { recordImpression } from '../../tracking/impressions.js';
 import { labelsArg } from '../../tracking/labels.js';
 import { visitorArg } from '../../tracking/visitor.js';
-import { route, type HandlerContext, type RouteDef } from '../route.js';
+import { route, type ArgsSchema, type HandlerContext, type RouteDef } from '../route.js';
 import { attributes, bool, filter, id, ids, limit, offset } from '../schemas.js';
 import { contentRoutes } from './recommendation-content.js';
 
@@ -40,7 +40,7 @@ export const commonArgs = {
 };
 const paging = { offset: offset().optional() };
 const facets = { facets: attributes().optional() };
-const ordering = { orderby: z.string().regex(/^[A-Za-z0-9_]{1,100}$/).optional(), order: z.enum(['asc', 'desc']).optional() };
+const ordering = { orderby: v.string().regex(/^[A-Za-z0-9_]{1,100}$/).optional(), order: v.enum(['asc', 'desc']).optional() };
 const products = { products: ids() };
 const category = { category: id() };
 
@@ -69,12 +69,12 @@ export interface ResultRouteOptions<A> {
 }
 
 /** A product-returning endpoint: rank → shape → record the impression → answer (R or RC shape). */
-export function resultRoute<S extends z.ZodType<ShapeArgs>>(
+export function resultRoute<S extends ArgsSchema & Schema<ShapeArgs>>(
   deps: RecommendationDeps,
   name: string,
   schema: S,
-  ranker: (a: z.infer<S>, c: RankContext, ctx: HandlerContext) => Iterable<string>,
-  opts: ResultRouteOptions<z.infer<S>> = {},
+  ranker: (a: Infer<S>, c: RankContext, ctx: HandlerContext) => Iterable<string>,
+  opts: ResultRouteOptions<Infer<S>> = {},
 ): RouteDef {
   return route({
     name, methods: ['GET', 'POST'], auth: 'public', schema,
@@ -102,33 +102,33 @@ const ownVisitor = (v: string | null | undefined) => (v && v !== 'auto' && v !==
 
 /** The recommendations part of the route table (visitor/* and customer/* come from their own module). */
 export function recommendationRoutes(deps: RecommendationDeps): RouteDef[] {
-  const r = <S extends z.ZodType<ShapeArgs>>(name: string, schema: S, ranker: (a: z.infer<S>, c: RankContext, ctx: HandlerContext) => Iterable<string>, opts?: ResultRouteOptions<z.infer<S>>) =>
+  const r = <S extends ArgsSchema & Schema<ShapeArgs>>(name: string, schema: S, ranker: (a: Infer<S>, c: RankContext, ctx: HandlerContext) => Iterable<string>, opts?: ResultRouteOptions<Infer<S>>) =>
     resultRoute(deps, `recommendations/${name}`, schema, ranker, opts);
   const byProducts = { input: (a: { products: Id[] }) => ({ products: a.products }) };
   const byCategory = { input: (a: { category: Id }) => ({ category: a.category }) };
   return [
-    r('popular', z.object(resultArgs), (_a, c) => rank.popularThenNewest(c), { counted: true }),
-    r('trending', z.object({ ...commonArgs, ...paging, ...facets }), (_a, c) => rank.rankTrending(c), { counted: true }),
-    r('new', z.object(commonArgs), (_a, c) => rank.rankNewest(c)),
-    r('currently_watched', z.object(commonArgs), (a, c) => rank.rankCurrentlyWatched(c, ownVisitor(a.visitor))),
+    r('popular', v.object(resultArgs), (_a, c) => rank.popularThenNewest(c), { counted: true }),
+    r('trending', v.object({ ...commonArgs, ...paging, ...facets }), (_a, c) => rank.rankTrending(c), { counted: true }),
+    r('new', v.object(commonArgs), (_a, c) => rank.rankNewest(c)),
+    r('currently_watched', v.object(commonArgs), (a, c) => rank.rankCurrentlyWatched(c, ownVisitor(a.visitor))),
     // Clerk makes `limit` optional here only; 10 is the size of its default widget.
-    r('recently_bought', z.object({ ...commonArgs, limit: limit().default(10) }), (_a, c) => rank.rankRecentlyBought(c)),
-    r('keywords', z.object({ ...commonArgs, keywords: z.union([z.string().min(1).max(10000), z.array(z.string().max(1000)).min(1).max(100)]) }),
+    r('recently_bought', v.object({ ...commonArgs, limit: limit().default(10) }), (_a, c) => rank.rankRecentlyBought(c)),
+    r('keywords', v.object({ ...commonArgs, keywords: v.union([v.string().min(1).max(10000), v.array(v.string().max(1000)).min(1).max(100)]) }),
       (a, c) => rank.rankKeywords(c, [a.keywords].flat().join(' ')), { input: (a) => ({ keywords: a.keywords }) }),
-    r('complementary', z.object({ ...commonArgs, ...products }), (a, c) => rank.rankComplementary(c, keysOf(a.products)), byProducts),
-    r('most_sold_with', z.object({ ...commonArgs, ...products }), (a, c) => rank.rankComplementary(c, keysOf(a.products)), { ...byProducts, counted: true }),
-    r('substituting', z.object({ ...commonArgs, ...products, include_seen: bool().optional() }),
+    r('complementary', v.object({ ...commonArgs, ...products }), (a, c) => rank.rankComplementary(c, keysOf(a.products)), byProducts),
+    r('most_sold_with', v.object({ ...commonArgs, ...products }), (a, c) => rank.rankComplementary(c, keysOf(a.products)), { ...byProducts, counted: true }),
+    r('substituting', v.object({ ...commonArgs, ...products, include_seen: bool().optional() }),
       (a, c) => rank.rankSubstituting(c, keysOf(a.products), a.include_seen === true), byProducts),
-    r('bundle', z.object({ ...commonArgs, product: id() }), (a, c) => rank.rankComplementary(c, [String(a.product)]), { input: (a) => ({ products: [a.product] }) }),
-    r('category/popular', z.object({ ...resultArgs, ...category }),
+    r('bundle', v.object({ ...commonArgs, product: id() }), (a, c) => rank.rankComplementary(c, [String(a.product)]), { input: (a) => ({ products: [a.product] }) }),
+    r('category/popular', v.object({ ...resultArgs, ...category }),
       (a, c) => rank.rankCategoryPopular(c, requireKey(c.state, 'categories', 'category', a.category)), { ...byCategory, counted: true }),
-    r('category/trending', z.object({ ...commonArgs, ...paging, ...facets, ...category }),
+    r('category/trending', v.object({ ...commonArgs, ...paging, ...facets, ...category }),
       (a, c) => rank.rankCategoryTrending(c, requireKey(c.state, 'categories', 'category', a.category)), { ...byCategory, counted: true }),
-    r('category/new', z.object({ ...commonArgs, ...category }),
+    r('category/new', v.object({ ...commonArgs, ...category }),
       (a, c) => rank.rankCategoryNew(c, requireKey(c.state, 'categories', 'category', a.category)), { ...byCategory, counted: true }),
-    r('category/complementary', z.object({ ...commonArgs, ...category }),
+    r('category/complementary', v.object({ ...commonArgs, ...category }),
       (a, c) => rank.rankCategoryComplementary(c, requireKey(c.state, 'categories', 'category', a.category)), byCategory),
-    r('page/related_products', z.object({ ...commonArgs, page: id() }),
+    r('page/related_products', v.object({ ...commonArgs, page: id() }),
       (a, c) => productsForPage(c, requireKey(c.state, 'pages', 'page', a.page)), { input: (a) => ({ page: a.page }), counted: true }),
     ...contentRoutes(deps),
   ];

@@ -4,7 +4,7 @@
  * the person's orders (recommend/person-ranking.ts); this file parses, resolves the person,
  * shapes the result and records the impression.
  */
-import { z } from 'zod';
+import { v, type Infer } from '../validate.js';
 import type { CatalogService } from '../../catalog/catalog-service.js';
 import type { Models } from '../../recommend/models.js';
 import { PersonRanking, type Person } from '../../recommend/person-ranking.js';
@@ -25,10 +25,10 @@ export interface VisitorRecommendationDeps {
   now: () => number;
 }
 
-const visitorSchema = z.object({ ...resultArgs, visitor: visitorArg(), email: email().optional(), include_seen: bool().optional() });
-const customerSchema = z.object({ ...resultArgs, email: email(), customer: id().optional() });
-type VisitorArgs = z.infer<typeof visitorSchema>;
-type CustomerArgs = z.infer<typeof customerSchema>;
+const visitorSchema = v.object({ ...resultArgs, visitor: visitorArg(), email: email().optional(), include_seen: bool().optional() });
+const customerSchema = v.object({ ...resultArgs, email: email(), customer: id().optional() });
+type VisitorArgs = Infer<typeof visitorSchema>;
+type CustomerArgs = Infer<typeof customerSchema>;
 type Ranker = (r: PersonRanking, p: Person, now: number, includeSeen: boolean) => Promise<Iterable<string>> | Iterable<string>;
 
 /** The visitor/* and customer/* part of the route table. */
@@ -52,14 +52,14 @@ function personRoute<S extends typeof visitorSchema | typeof customerSchema>(
   deps: VisitorRecommendationDeps,
   name: string,
   schema: S,
-  person: (a: z.infer<S>, ctx: HandlerContext) => Promise<Person>,
+  person: (a: Infer<S>, ctx: HandlerContext) => Promise<Person>,
   rank: Ranker,
-  includeSeen: (a: z.infer<S>) => boolean,
+  includeSeen: (a: Infer<S>) => boolean,
 ): RouteDef {
   return route({
     name, methods: ['GET', 'POST'], auth: 'public', schema,
     handler: async (a, ctx) => {
-      const typed = a as z.infer<S>;
+      const typed = a as Infer<S>;
       const args = a as VisitorArgs | CustomerArgs;
       const now = deps.now();
       const state = await deps.catalog.state(ctx.store.id);
