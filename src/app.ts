@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { CORS_HEADERS, endpointName, isPublicEndpoint } from './api/dispatch.js';
 import { RateLimiter } from './api/rate-limit.js';
+import { RequestStats } from './api/request-stats.js';
 import { isV2Call, v2Handler, type RequestHandler } from './api/http.js';
 import { shapeError } from './api/envelope.js';
 import type { RouteDef } from './api/route.js';
@@ -55,7 +56,7 @@ export function createApp(deps: AppDeps): RelevoApp {
     // The server Fastify listens with hands /v2/ calls to the lean transport first.
     serverFactory: (fastifyHandler) => {
       handle = v2Handler({
-        routes, keys: deps.keys, log: deps.log, maxDepth: deps.config.maxDepth, metrics: deps.metrics, limiter: rateLimiter(deps.config),
+        routes, keys: deps.keys, log: deps.log, maxDepth: deps.config.maxDepth, stats: new RequestStats(deps.metrics, new Set(routes.keys())), limiter: rateLimiter(deps.config),
         bodyLimit: deps.config.bodyLimit, trustedProxies: new Set(deps.config.trustedProxies), closing: () => closing,
       }, fastifyHandler);
       return createServer(handle);

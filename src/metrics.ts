@@ -21,39 +21,70 @@ function key(labels: Labels): string {
   return k;
 }
 
+/** One labelled series of a counter, resolved once and incremented directly on hot paths. */
+export interface CounterCell {
+  value: number;
+}
+
 class Counter {
-  readonly values = new Map<string, number>();
+  private readonly cells = new Map<string, CounterCell>();
   constructor(readonly name: string, readonly help: string) {}
-  inc(labels: Labels = {}, by = 1): void {
+  /** The series of these labels (created at 0). */
+  cell(labels: Labels = {}): CounterCell {
     const k = key(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
+    let c = this.cells.get(k);
+    if (!c) this.cells.set(k, (c = { value: 0 }));
+    return c;
+  }
+  inc(labels: Labels = {}, by = 1): void {
+    this.cell(labels).value += by;
   }
   get(labels: Labels = {}): number {
-    return this.values.get(key(labels)) ?? 0;
+    return this.cells.get(key(labels))?.value ?? 0;
   }
   render(): string[] {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [k, v] of this.values) lines.push(`${this.name}${k ? `{${k}}` : ''} ${v}`);
+    for (const [k, c] of this.cells) lines.push(`${this.name}${k ? `{${k}}` : ''} ${c.value}`);
     return lines;
   }
 }
 
+/** One labelled series of a histogram: a count per bucket (not cumulative; render sums them). */
+export class HistogramSeries {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+  constructor(private readonly buckets: readonly number[]) {
+    this.counts = buckets.map(() => 0);
+  }
+  observe(value: number): void {
+    let i = 0;
+    while (i < this.buckets.length && value > this.buckets[i]) i++;
+    if (i < this.buckets.length) this.counts[i]++;
+    this.sum += value;
+    this.count++;
+  }
+}
+
 class Histogram {
-  private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
+  private readonly series = new Map<string, HistogramSeries>();
   constructor(readonly name: string, readonly help: string, readonly buckets: number[]) {}
-  observe(value: number, labels: Labels = {}): void {
+  /** The series of these labels (created empty). */
+  seriesOf(labels: Labels = {}): HistogramSeries {
     const k = key(labels);
     let s = this.series.get(k);
-    if (!s) this.series.set(k, (s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) s.counts[i]++;
-    s.sum += value;
-    s.count++;
+    if (!s) this.series.set(k, (s = new HistogramSeries(this.buckets)));
+    return s;
+  }
+  observe(value: number, labels: Labels = {}): void {
+    this.seriesOf(labels).observe(value);
   }
   render(): string[] {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     for (const [k, s] of this.series) {
       const sep = k ? `${k},` : '';
-      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{${sep}le="${b}"} ${s.counts[i]}`));
+      let cumulative = 0;
+      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{${sep}le="${b}"} ${(cumulative += s.counts[i])}`));
       lines.push(`${this.name}_bucket{${sep}le="+Inf"} ${s.count}`, `${this.name}_sum${k ? `{${k}}` : ''} ${s.sum}`, `${this.name}_count${k ? `{${k}}` : ''} ${s.count}`);
     }
     return lines;

@@ -41,6 +41,7 @@ export interface Call {
 
 /** Normalises `recommendations/popular/`, `/x//` and `a//b` to the route name. */
 export function endpointName(path: string): string {
+  if (path[0] !== '/' && path[path.length - 1] !== '/' && !path.includes('//')) return path;
   return path.replace(/\/{2,}/g, '/').replace(/\/+$/, '').replace(/^\/+/, '');
 }
 
@@ -52,15 +53,20 @@ export const CORS_HEADERS: Record<string, string> = {
   'access-control-max-age': '86400',
 };
 
-/** Answers one call; never throws. */
-export async function dispatch(deps: DispatchDeps, call: Call): Promise<Reply> {
+/**
+ * Answers one call; never throws (a returned promise never rejects). Synchronous when the key is
+ * cached and the handler answers at once, as most public reads do: a promise per stage cost a
+ * measurable share of a small call.
+ */
+export function dispatch(deps: DispatchDeps, call: Call): Reply | Promise<Reply> {
   const defs = deps.routes.get(call.endpoint);
-  const route = defs?.find((d) => d.methods.includes(call.request.method));
   const cors = isPublicEndpoint(defs);
   let callback: string | undefined;
+  const fail = (err: unknown) => errorReply(deps, call.endpoint, err, cors, callback);
   try {
     if (call.bodyError) throw call.bodyError;
     if (!defs) throw new LogicalError(`Unknown endpoint: ${call.endpoint || '(none)'}`, 404);
+    const route = defs.find((d) => d.methods.includes(call.request.method));
     if (!route) {
       const allowed = defs.flatMap((d) => d.methods);
       throw new LogicalError(`${call.endpoint} does not accept ${call.request.method}; use ${allowed.join(', ')}`);
@@ -68,20 +74,32 @@ export async function dispatch(deps: DispatchDeps, call: Call): Promise<Reply> {
     const args = mergeArgs(call.rawQuery, call.rawBody, deps.maxDepth);
     callback = readCallback(args);
     const auth = authorize(deps, route, args, call.request);
-    const ctx = auth instanceof Promise ? await auth : auth;
-    if (deps.limiter && !ctx.privileged) limit(deps.limiter, ctx.store.id, call.request.ip);
-    const parsed = parseArgs(route.schema, args);
-    const result = await route.handler(parsed, ctx);
-    const body = route.bare ? result : okBody(result as Record<string, unknown> | undefined);
-    return answer(200, JSON.stringify(body), cors, callback);
+    const out = auth instanceof Promise ? auth.then((ctx) => run(deps, route, args, ctx, cors, callback)) : run(deps, route, args, auth, cors, callback);
+    return out instanceof Promise ? out.catch(fail) : out;
   } catch (err) {
-    const shaped = shapeError(err);
-    if (shaped.cause) deps.log.error({ err: shaped.cause, errorId: shaped.body.id, endpoint: call.endpoint }, 'internal error');
-    // JSONP clients load a script tag, which cannot read a 4xx body: answer 200 so the callback runs.
-    const reply = answer(callback ? 200 : shaped.httpStatus, JSON.stringify(shaped.body), cors, callback);
-    if (err instanceof RateLimitError) reply.headers['retry-after'] = String(err.retryAfter);
-    return reply;
+    return fail(err);
   }
+}
+
+/** Rate limit, validation, the handler and the ok answer of an authorised call. */
+function run(deps: DispatchDeps, route: RouteDef, args: Args, ctx: HandlerContext, cors: boolean, callback: string | undefined): Reply | Promise<Reply> {
+  if (deps.limiter && !ctx.privileged) limit(deps.limiter, ctx.store.id, ctx.request.ip);
+  const result = route.handler(parseArgs(route.schema, args), ctx);
+  return result instanceof Promise ? result.then((r) => okReply(route, r, cors, callback)) : okReply(route, result, cors, callback);
+}
+
+function okReply(route: RouteDef, result: unknown, cors: boolean, callback: string | undefined): Reply {
+  const body = route.bare ? result : okBody(result as Record<string, unknown> | undefined);
+  return answer(200, JSON.stringify(body), cors, callback);
+}
+
+function errorReply(deps: DispatchDeps, endpoint: string, err: unknown, cors: boolean, callback: string | undefined): Reply {
+  const shaped = shapeError(err);
+  if (shaped.cause) deps.log.error({ err: shaped.cause, errorId: shaped.body.id, endpoint }, 'internal error');
+  // JSONP clients load a script tag, which cannot read a 4xx body: answer 200 so the callback runs.
+  const reply = answer(callback ? 200 : shaped.httpStatus, JSON.stringify(shaped.body), cors, callback);
+  if (err instanceof RateLimitError) reply.headers['retry-after'] = String(err.retryAfter);
+  return reply;
 }
 
 /** Throws RateLimitError when this client of this store has no call left for now. */

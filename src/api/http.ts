@@ -7,13 +7,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ParsingError } from '../errors.js';
-import type { Metrics } from '../metrics.js';
+import type { RequestStats } from './request-stats.js';
 import { dispatch, endpointName, isMethod, type DispatchDeps, type Reply } from './dispatch.js';
 import { errorId, MORE_INFO, type ErrorBody } from './envelope.js';
 import type { Method, RequestInfo } from './route.js';
 
 export interface V2Deps extends DispatchDeps {
-  metrics: Metrics;
+  stats: RequestStats;
   bodyLimit: number;
   trustedProxies: ReadonlySet<string>;
   /** True once the server is shutting down: calls are answered 503 and the connection closed. */
@@ -42,22 +42,23 @@ export function v2Handler(deps: V2Deps, next: RequestHandler): RequestHandler {
   };
 }
 
-async function answer(deps: V2Deps, req: IncomingMessage, res: ServerResponse, started: number, rawBody: string | undefined, bodyError: ParsingError | undefined): Promise<void> {
+function answer(deps: V2Deps, req: IncomingMessage, res: ServerResponse, started: number, rawBody: string | undefined, bodyError: ParsingError | undefined): void {
   const url = req.url!;
   const q = url.indexOf('?');
   const endpoint = endpointName(decodePath(q < 0 ? url.slice(PREFIX.length) : url.slice(PREFIX.length, q)));
-  const out = await dispatch(deps, {
+  const out = dispatch(deps, {
     endpoint,
     rawQuery: q < 0 ? '' : url.slice(q + 1),
     rawBody,
     bodyError,
     request: requestInfo(req, req.method as Method, deps.trustedProxies),
   });
-  // Unknown endpoints share one label so a scanner cannot blow up the metric's cardinality.
-  const label = deps.routes.has(endpoint) ? endpoint : 'unknown';
-  deps.metrics.requests.inc({ endpoint: label, status: String(out.status) });
-  deps.metrics.latency.observe((performance.now() - started) / 1000, { endpoint: label });
-  send(res, out, bodyError !== undefined);
+  const finish = (reply: Reply) => {
+    deps.stats.record(endpoint, reply.status, performance.now() - started);
+    send(res, reply, bodyError !== undefined);
+  };
+  if (out instanceof Promise) void out.then(finish);
+  else finish(out);
 }
 
 function send(res: ServerResponse, reply: Reply, close: boolean): void {

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { invalidArgument, LogicalError } from '../errors.js';
 import type { CatalogEntry, CatalogKind, Doc, Storage } from '../storage/ports.js';
+import type { MaybePromise } from '../maybe-async.js';
 import { Poller } from '../poller.js';
 import { CatalogState, isMemoryKind, MEMORY_KINDS } from './catalog-state.js';
 import { mergeEntry, normalizeEntry, RecordError } from './normalize.js';
@@ -57,8 +58,11 @@ export class CatalogService {
     for (const store of await this.storage.stores.listStores()) await this.state(store.id);
   }
 
-  /** The store's in-memory catalog, loaded from storage on first use. */
-  async state(storeId: number): Promise<CatalogState> {
+  /**
+   * The store's in-memory catalog, loaded from storage on first use. Synchronous once loaded (the
+   * request path checks with `instanceof Promise` instead of paying a promise per call).
+   */
+  state(storeId: number): MaybePromise<CatalogState> {
     const ready = this.states.get(storeId);
     if (ready) return ready;
     let pending = this.loading.get(storeId);
@@ -135,19 +139,14 @@ export class CatalogService {
     return removed;
   }
 
-  /** Stored records by ID, in the order asked (missing ones skipped). */
-  async get(storeId: number, kind: CatalogKind, ids: ReadonlyArray<string | number>): Promise<Doc[]> {
+  /** Stored records by ID, in the order asked (missing ones skipped); synchronous for a loaded store's products, categories and pages. */
+  get(storeId: number, kind: CatalogKind, ids: ReadonlyArray<string | number>): MaybePromise<Doc[]> {
     const keys = keysOf(ids);
     if (isMemoryKind(kind)) {
-      const map = (await this.state(storeId))[kind];
-      const docs: Doc[] = [];
-      for (const k of keys) {
-        const doc = map.get(k);
-        if (doc !== undefined) docs.push(doc);
-      }
-      return docs;
+      const state = this.state(storeId);
+      return state instanceof Promise ? state.then((s) => pick(s[kind], keys)) : pick(state[kind], keys);
     }
-    return (await this.storage.catalog.getDocs(storeId, kind, keys)).map((e) => e.doc);
+    return this.storage.catalog.getDocs(storeId, kind, keys).then((entries) => entries.map((e) => e.doc));
   }
 
   /** Records whose email is one of these (customers, orders). */
@@ -209,4 +208,14 @@ export class CatalogService {
       this.lastSeq = changes[changes.length - 1].seq;
     }
   }
+}
+
+/** The docs of these keys that the map holds, in the order asked. */
+function pick(map: ReadonlyMap<string, Doc>, keys: string[]): Doc[] {
+  const docs: Doc[] = [];
+  for (const k of keys) {
+    const doc = map.get(k);
+    if (doc !== undefined) docs.push(doc);
+  }
+  return docs;
 }

@@ -3,6 +3,7 @@
  * /categories, /pages, /customers, /orders. Handlers parse, call the catalog service, shape.
  */
 import { v } from '../validate.js';
+import { whenReady } from '../../maybe-async.js';
 import { computeFacets } from '../../catalog/facets.js';
 import type { CatalogService } from '../../catalog/catalog-service.js';
 import { facetableAttributes, pickAttributes } from '../../catalog/product-read.js';
@@ -30,7 +31,7 @@ export function catalogRoutes({ catalog }: CatalogRouteDeps): RouteDef[] {
     route({
       name: 'product/attributes', methods: ['GET', 'POST'], auth: 'public', bare: true,
       schema: v.object({ products: ids(), attributes: attributes().optional() }),
-      handler: async (a, ctx) => (await catalog.get(ctx.store.id, 'products', a.products)).map((p) => pickAttributes(p, a.attributes)),
+      handler: (a, ctx) => whenReady(catalog.get(ctx.store.id, 'products', a.products), (docs) => docs.map((p) => pickAttributes(p, a.attributes))),
     }),
     route({
       name: 'product/facets', methods: ['GET', 'POST'], auth: 'public',
