@@ -40,4 +40,14 @@ describe('mergeArgs', () => {
     expect(() => mergeArgs('', '{"q":"\\ud800"}', 64)).toThrow('Invalid Syntax In Argument: q');
     expect(mergeArgs('', '{"q":"\\ud83d\\ude00"}', 64).q).toBe('😀');
   });
+
+  it('takes names of Object.prototype as plain arguments and never sets the prototype', () => {
+    const args = mergeArgs('constructor=a&toString=b&toString=c&__proto__=x', '{"__proto__":{"key":"evil"},"hasOwnProperty":"d"}', 64);
+    expect(Object.getPrototypeOf(args)).toBe(Object.prototype);
+    expect(args.key).toBeUndefined();
+    expect({ ...args }).toEqual({ constructor: 'a', toString: ['b', 'c'], hasOwnProperty: 'd' });
+    const bodyOnly = mergeArgs('', '{"__proto__":{"key":"evil"},"k":1}', 64);
+    expect(bodyOnly.key).toBeUndefined();
+    expect(bodyOnly.k).toBe(1);
+  });
 });

@@ -85,9 +85,9 @@ type BodyError = { error: ParsingError; tooLarge: boolean };
  * the limit is a ParsingError; a body cut off by the client is dropped with its request.
  */
 function readBody(req: IncomingMessage, limit: number, done: (err: BodyError | null, body: string | undefined) => void): void {
-  const declared = req.headers['content-length'];
+  const declared = headerOf(req, 'content-length');
   const tooLarge = (): BodyError => ({ error: new ParsingError(`Request body larger than ${limit} bytes`), tooLarge: true });
-  if (declared === undefined && req.headers['transfer-encoding'] === undefined) return done(null, undefined);
+  if (declared === undefined && headerOf(req, 'transfer-encoding') === undefined) return done(null, undefined);
   if (declared !== undefined && Number(declared) > limit) return done(tooLarge(), undefined);
   if (declared === '0') return done(null, undefined);
   const chunks: Buffer[] = [];
@@ -120,17 +120,58 @@ function decodePath(path: string): string {
   }
 }
 
-/** Client address: the immediate peer, or the first X-Forwarded-For hop when a trusted proxy sent it. */
-export function requestInfo(req: IncomingMessage, method: Method, trusted: ReadonlySet<string>): RequestInfo {
-  const remoteAddress = req.socket.remoteAddress ?? '';
-  const xff = req.headers['x-forwarded-for'];
-  const forwardedFor = Array.isArray(xff) ? xff.join(',') : xff;
-  let ip = remoteAddress;
-  if (forwardedFor && trusted.has(remoteAddress)) {
-    const hops = forwardedFor.split(',').map((h) => h.trim()).filter(Boolean);
-    // Walk from the nearest hop back while hops are trusted proxies; the first untrusted one is the client.
-    while (hops.length > 1 && trusted.has(hops[hops.length - 1])) hops.pop();
-    ip = hops[hops.length - 1] ?? remoteAddress;
+/**
+ * What handlers may ask of the HTTP request, read when first asked: most calls (every catalog
+ * and recommendation read without a rate limit) never ask, and Node builds `req.headers` and
+ * reads the peer address only when touched.
+ */
+class HttpRequestInfo implements RequestInfo {
+  private resolvedIp: string | undefined;
+  constructor(
+    private readonly req: IncomingMessage,
+    readonly method: Method,
+    private readonly trusted: ReadonlySet<string>,
+  ) {}
+  get remoteAddress(): string {
+    return this.req.socket.remoteAddress ?? '';
   }
-  return { ip, userAgent: String(req.headers['user-agent'] ?? ''), remoteAddress, forwardedFor, method };
+  get userAgent(): string {
+    return headerOf(this.req, 'user-agent') ?? '';
+  }
+  get forwardedFor(): string | undefined {
+    return headerOf(this.req, 'x-forwarded-for', ',');
+  }
+  /** The client: the immediate peer, or the first X-Forwarded-For hop when a trusted proxy sent it. */
+  get ip(): string {
+    return (this.resolvedIp ??= clientIp(this.remoteAddress, this.forwardedFor, this.trusted));
+  }
+}
+
+/** The request's facts for handlers (each read lazily). */
+export function requestInfo(req: IncomingMessage, method: Method, trusted: ReadonlySet<string>): RequestInfo {
+  return new HttpRequestInfo(req, method, trusted);
+}
+
+function clientIp(remoteAddress: string, forwardedFor: string | undefined, trusted: ReadonlySet<string>): string {
+  if (!forwardedFor || !trusted.has(remoteAddress)) return remoteAddress;
+  const hops = forwardedFor.split(',').map((h) => h.trim()).filter(Boolean);
+  // Walk from the nearest hop back while hops are trusted proxies; the first untrusted one is the client.
+  while (hops.length > 1 && trusted.has(hops[hops.length - 1])) hops.pop();
+  return hops[hops.length - 1] ?? remoteAddress;
+}
+
+/**
+ * A request header straight from rawHeaders (`name` in lower case), without making Node build
+ * `req.headers`: the first value, or with `join`, every value joined as Node joins them.
+ */
+export function headerOf(req: IncomingMessage, name: string, join?: string): string | undefined {
+  const raw = req.rawHeaders;
+  let found: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i];
+    if (key.length !== name.length || key.toLowerCase() !== name) continue;
+    if (join === undefined) return raw[i + 1];
+    found = found === undefined ? raw[i + 1] : `${found}${join} ${raw[i + 1]}`;
+  }
+  return found;
 }
