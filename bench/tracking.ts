@@ -2,8 +2,11 @@
  * Tracking benchmark (issue 3): `log/click` throughput and p99 latency with 50 keep-alive
  * connections, as a ratio to a bare node:http server that parses the same JSON and answers ok
  * without storing it, in alternating rounds of the same run. Every Relevo answer waits for the
- * group commit holding its click, so this measures durable ingest. After the rounds the server
- * is stopped and the stored clicks are counted: at least every 2xx answer must be there.
+ * group commit holding its click, so this measures durable ingest. A third server in the same
+ * rounds, the floor (floor-server.ts: the bare server plus Relevo's group commit of the click row
+ * and nothing else), shows how much of the gap any durable store costs on this machine. After
+ * the rounds the server is stopped and the stored clicks are counted: at least every 2xx answer
+ * must be there.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -11,7 +14,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { Section } from './foundation.js';
 import { fmt, median } from './lib/load.js';
-import { spawnBare, spawnRelevo, type Child } from './lib/processes.js';
+import { spawnBare, spawnFloor, spawnRelevo, type Child } from './lib/processes.js';
 import { createBenchStore } from './lib/stores.js';
 import { openStorage } from '../src/storage/open.js';
 
@@ -32,6 +35,8 @@ interface Round {
 interface BackendResult {
   label: string;
   bare: Round[];
+  /** The durable-click floor (floor-server.ts). */
+  floor: Round[];
   relevo: Round[];
   /** 2xx answers of every Relevo load, warm-up included. */
   acknowledged: number;
@@ -47,13 +52,13 @@ export async function benchLogClick(pgUrl: string | null, rounds: number, second
   try {
     const dir = mkdtempSync(join(tmpdir(), 'relevo-bench-'));
     try {
-      results.push(await measure('SQLite (WAL, synchronous=FULL)', `sqlite:${join(dir, 'bench.db')}`, bare, rounds, seconds));
+      results.push(await measure('SQLite (WAL, synchronous=FULL)', `sqlite:${join(dir, 'bench.db')}`, `sqlite:${join(dir, 'floor.db')}`, bare, rounds, seconds));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
     if (pgUrl) {
-      const url = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}schema=bench_trk_${process.pid}`;
-      results.push(await measure('PostgreSQL', url, bare, rounds, seconds));
+      const schema = (name: string) => `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}schema=${name}_${process.pid}`;
+      results.push(await measure('PostgreSQL', schema('bench_trk'), schema('bench_floor'), bare, rounds, seconds));
     } else {
       notes.push('PostgreSQL not measured: no server answered.');
     }
@@ -63,19 +68,26 @@ export async function benchLogClick(pgUrl: string | null, rounds: number, second
   return { title: 'log/click against bare node:http (parse JSON, answer ok)', markdown: render(results, notes, rounds, seconds) };
 }
 
-async function measure(label: string, url: string, bare: Child, rounds: number, seconds: number): Promise<BackendResult> {
+async function measure(label: string, url: string, floorUrl: string, bare: Child, rounds: number, seconds: number): Promise<BackendResult> {
   const store = await createBenchStore(url);
+  const floorStore = await createBenchStore(floorUrl); // its own database: its clicks are not counted below
+  const floor = await spawnFloor(floorUrl);
   const relevo = await spawnRelevo(url, { RELEVO_DEMO: '0' });
   const bodies = Array.from({ length: BODY_COUNT }, (_, i) => JSON.stringify({ key: store.publicKey, visitor: `bv${i}`, product: `p${(i * 7919) % BODY_COUNT}` }));
-  const result: BackendResult = { label, bare: [], relevo: [], acknowledged: 0, stored: 0 };
+  const result: BackendResult = { label, bare: [], floor: [], relevo: [], acknowledged: 0, stored: 0 };
   let stopped = false;
   try {
     const bareUrl = `http://127.0.0.1:${bare.port}/v2/log/click`;
     const relevoUrl = `http://127.0.0.1:${relevo.port}/v2/log/click`;
+    const floorUrlHttp = `http://127.0.0.1:${floor.port}/v2/log/click`;
     await loadClicks(bareUrl, bare, bodies, 2); // warm-up (JIT, SQLite page cache)
+    await loadClicks(floorUrlHttp, floor, bodies, 2);
     result.acknowledged += (await loadClicks(relevoUrl, relevo, bodies, 2)).ok;
     for (let r = 0; r < rounds; r++) {
       result.bare.push(await loadClicks(bareUrl, bare, bodies, seconds));
+      const f = await loadClicks(floorUrlHttp, floor, bodies, seconds);
+      if (f.non2xx > 0 || f.errors > 0) throw new Error(`${label}: the floor server answered ${f.non2xx} non-2xx, ${f.errors} errors: ${floor.stderr().slice(-500)}`);
+      result.floor.push(f);
       const o = await loadClicks(relevoUrl, relevo, bodies, seconds);
       result.relevo.push(o);
       result.acknowledged += o.ok;
@@ -88,7 +100,9 @@ async function measure(label: string, url: string, bare: Child, rounds: number, 
     return result;
   } finally {
     if (!stopped) await relevo.stop();
+    await floor.stop();
     await store.drop();
+    await floorStore.drop();
   }
 }
 
@@ -141,12 +155,23 @@ function render(results: BackendResult[], notes: string[], rounds: number, secon
     const p99 = median(b.relevo.map((o) => o.p99));
     return `| ${b.label} | ${fmt(median(b.bare.map((x) => x.rps)))} | ${fmt(median(b.relevo.map((x) => x.rps)))} | **${fmt(median(ratios), 2)}** ${median(ratios) >= 0.6 ? '✓' : '✗'} (${list(ratios, 2)}) | ${fmt(p99, 1)} ${p99 <= 10 ? '✓' : '✗'} (${list(b.relevo.map((o) => o.p99))}) | ${fmt(median(b.bare.map((x) => x.p99)), 1)} | ${cpu(b.relevo)} / ${cpu(b.bare)} | ${fmt(b.acknowledged)} / ${fmt(b.stored)} |`;
   });
+  const floorRows = results.map((b) => {
+    const ratios = b.floor.map((f, i) => f.rps / b.bare[i].rps);
+    const ofFloor = b.relevo.map((o, i) => o.rps / b.floor[i].rps);
+    return `| ${b.label} | ${fmt(median(b.floor.map((x) => x.rps)))} | ${fmt(median(ratios), 2)} (${list(ratios, 2)}) | ${fmt(median(b.floor.map((x) => x.p99)), 1)} | ${cpu(b.floor)} | ${fmt(median(ofFloor), 2)} (${list(ofFloor, 2)}) |`;
+  });
   return [
     `\`POST /v2/log/click\` with \`{key, visitor, product}\` bodies (${fmt(BODY_COUNT)} distinct visitors and products, cycled), ${CONNECTIONS} keep-alive connections, ${rounds} alternating rounds of ${seconds} s after a 2 s warm-up each. The baseline is a bare \`node:http\` server that reads and parses the same JSON body and answers \`{"status":"ok"}\` without storing it. Relevo answers each click only after the group commit that holds it (SQLite: WAL, \`synchronous=FULL\`). Non-2xx answers: 0 (the run fails otherwise). Medians over rounds; per-round values in brackets. Server CPU per request is the server process's user + system time over a round divided by its 2xx answers: unlike req/s, it hardly depends on what else runs on the machine (it leaves out time blocked in fsync).`,
     '',
     '| store | bare req/s | Relevo req/s | ratio (target ≥ 0.6) | Relevo p99 ms (target ≤ 10) | bare p99 ms | server CPU µs/request, Relevo / bare | 2xx answers / clicks stored |',
     '| --- | ---: | ---: | --- | --- | ---: | ---: | ---: |',
     ...rows,
+    '',
+    `The floor, measured in the same rounds: the bare server plus Relevo's group commit of one \`events\` row per click (the real schema and indexes, the fsync before the answer) and nothing else: no key lookup, no validation beyond the visitor rule, no gates, impression join, rollups or models (\`bench/floor-server.ts\`, on a database of its own). No implementation that stores the click durably before answering can pass it here; its ratio to bare is the ceiling of the ratio above.`,
+    '',
+    '| store | floor req/s | floor / bare | floor p99 ms | floor CPU µs/request | Relevo / floor |',
+    '| --- | ---: | --- | ---: | ---: | --- |',
+    ...floorRows,
     ...(notes.length > 0 ? ['', ...notes] : []),
   ].join('\n');
 }

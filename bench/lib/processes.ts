@@ -76,3 +76,8 @@ export function spawnRelevo(databaseUrl: string, env: Record<string, string> = {
 export function spawnBare(mode: 'json' | 'parse-ok'): Promise<Child> {
   return spawnWithPort('dist/bench/bare-server.js', [mode]);
 }
+
+/** The durable-click floor (see floor-server.ts) on its own database at databaseUrl. */
+export function spawnFloor(databaseUrl: string): Promise<Child> {
+  return spawnWithPort('dist/bench/floor-server.js', [databaseUrl], {}, 60000, SERVER_NODE_FLAGS);
+}
