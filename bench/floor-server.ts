@@ -1,28 +1,66 @@
 /**
- * The floor of a durable click: what any implementation of `log/click` must at least spend. It is
- * the bare `parse-ok` server plus Relevo's own group commit of one `events` row per click
- * (WriteBuffer → EventStore.commitBatch: the real schema, indexes and the fsync before the
- * answer), and nothing else: no key lookup, no argument validation beyond the visitor rule, no
- * gates, no impression join, no rollups, no models. The tracking benchmark measures it beside
- * the bare server, so the ratio target can be read against the best a durable store reaches on
- * the same machine in the same run. Usage: `floor-server.js <database URL>`; prints {"port":N}.
+ * Floors: what any implementation of an endpoint must at least spend, measured beside the bare
+ * server in the same rounds, so a ratio target can be read against the best a durable store
+ * reaches on the same machine. Each is the bare server plus Relevo's own group commit
+ * (WriteBuffer → EventStore.commitBatch: the real schema, indexes and fsync) and nothing else:
+ * no key lookup, no argument validation beyond the visitor rule, no gates, no rollups, no models.
+ * - `click`: `log/click`; one `events` row per call, answered after its commit (the fsync).
+ * - `recommend`: `visitor/complementary`; answers 20 product IDs looked up in a fixed table (no
+ *   model) with a request_id, and queues the impression row for the next commit without waiting,
+ *   as Relevo does.
+ * Usage: `floor-server.js click|recommend <database URL>`; prints {"port":N}.
  */
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { openStorage } from '../src/storage/open.js';
-import type { TrackedEvent } from '../src/storage/ports.js';
+import type { EventBatch, ImpressionRecord, TrackedEvent } from '../src/storage/ports.js';
+import { Ingest } from '../src/tracking/ingest.js';
 import { WriteBuffer } from '../src/tracking/write-buffer.js';
 
 const VISITOR = /^[A-Za-z0-9]{1,32}$/;
+const RESULTS = 20;
+/** Distinct answers the `recommend` floor cycles through (by visitor). */
+const LISTS = 1000;
 
-const storage = await openStorage(process.argv[2]);
-const buffer = new WriteBuffer<TrackedEvent, number>({
+const mode = process.argv[2];
+if (mode !== 'click' && mode !== 'recommend') throw new Error(`floor-server: mode must be click or recommend, not ${mode}`);
+const storage = await openStorage(process.argv[3]);
+type Item = TrackedEvent | ImpressionRecord;
+const buffer = new WriteBuffer<Item, number>({
   maxItems: 1000,
   maxWaitMs: 0,
-  write: async (events) => (await storage.events.commitBatch({ events, impressions: [], sales: [] })).eventSeqs,
+  write: async (items) => {
+    const batch: EventBatch = { events: [], impressions: [], sales: [] };
+    for (const item of items) {
+      if ('requestId' in item && 'results' in item) batch.impressions.push(item as ImpressionRecord);
+      else batch.events.push(item as TrackedEvent);
+    }
+    await storage.events.commitBatch(batch);
+    return items.map(() => 0);
+  },
 });
+const lists = Array.from({ length: LISTS }, (_, i) => Array.from({ length: RESULTS }, (_, j) => String((i * 7919 + j * 104729) % 20000)));
 
-const answer = (res: import('node:http').ServerResponse, status: number, body: string) =>
+function answer(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(body);
+}
+
+function handle(args: { visitor?: unknown; product?: unknown }, res: ServerResponse): void {
+  if (typeof args.visitor !== 'string' || !VISITOR.test(args.visitor)) return answer(res, 400, '{"status":"error"}');
+  const time = Date.now() / 1000;
+  if (mode === 'click') {
+    if (args.product === undefined) return answer(res, 400, '{"status":"error"}');
+    const event: TrackedEvent = { storeId: 1, type: 'click', time, visitor: args.visitor, product: String(args.product) };
+    buffer.add(event).then(() => answer(res, 200, '{"status":"ok"}'), () => answer(res, 500, '{"status":"error"}'));
+    return;
+  }
+  let h = 0;
+  for (let i = 0; i < args.visitor.length; i++) h = (h * 31 + args.visitor.charCodeAt(i)) >>> 0;
+  const results = lists[h % LISTS];
+  const requestId = Ingest.requestId();
+  const api = 'recommendations/visitor/complementary';
+  buffer.add({ storeId: 1, requestId, time, visitor: args.visitor, api, labels: [api], input: {}, results }).catch(() => undefined);
+  answer(res, 200, JSON.stringify({ status: 'ok', request_id: requestId, count: results.length, result: results }));
+}
 
 const server = createServer((req, res) => {
   let body = '';
@@ -35,9 +73,7 @@ const server = createServer((req, res) => {
     } catch {
       return answer(res, 400, '{"status":"error"}');
     }
-    if (typeof args.visitor !== 'string' || !VISITOR.test(args.visitor) || args.product === undefined) return answer(res, 400, '{"status":"error"}');
-    const event: TrackedEvent = { storeId: 1, type: 'click', time: Date.now() / 1000, visitor: args.visitor, product: String(args.product) };
-    buffer.add(event).then(() => answer(res, 200, '{"status":"ok"}'), () => answer(res, 500, '{"status":"error"}'));
+    handle(args, res);
   });
 });
 server.keepAliveTimeout = 30000;

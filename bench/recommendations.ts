@@ -3,7 +3,10 @@
  * catalog with 100,000 visitors of history. The catalog and the click history are written with
  * the storage ports before the server starts, so the server rebuilds its models at start-up as it
  * would after a restart; then autocannon measures latency (few connections) and throughput (many,
- * alternating rounds against a bare node:http JSON endpoint in the same run).
+ * alternating rounds against a bare node:http JSON endpoint in the same run). The floor server
+ * (floor-server.ts `recommend`: a fixed answer of 20 IDs and the impression queued for Relevo's
+ * group commit, no model) runs in the same rounds: no endpoint that records its impression can
+ * pass it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +16,7 @@ import { openStorage } from '../src/storage/open.js';
 import type { TrackedEvent } from '../src/storage/ports.js';
 import { makeBenchProduct, type Section } from './foundation.js';
 import { fmt, median, runLoad, type LoadResult } from './lib/load.js';
-import { spawnBare, spawnRelevo, type Child } from './lib/processes.js';
+import { spawnBare, spawnFloor, spawnRelevo, type Child } from './lib/processes.js';
 
 export interface RecommendationBenchSize {
   products: number;
@@ -76,6 +79,7 @@ interface Measured {
   lat4: LoadResult[];
   ours: number[];
   base: number[];
+  floor: number[];
 }
 
 /** Latency at 1 and 4 connections, then throughput against bare node:http in alternating rounds. */
@@ -93,24 +97,31 @@ async function measure(size: RecommendationBenchSize, rounds: number, seconds: n
   const relevo: Child = await spawnRelevo(url, { RELEVO_DEMO: '0' }, 600_000);
   const startSeconds = (Date.now() - started) / 1000;
   const bare: Child = await spawnBare('json');
+  let floor: Child | null = null;
   try {
+    floor = await spawnFloor('recommend', `sqlite:${join(dir, 'floor.db')}`);
     const rnd = lcg(7);
     const bodies = Array.from({ length: 5000 }, () => JSON.stringify({ key: publicKey, visitor: `v${Math.floor(rnd() * size.visitors)}`, limit: 20 }));
     const relevoUrl = `http://127.0.0.1:${relevo.port}/v2/recommendations/visitor/complementary`;
     const bareUrl = `http://127.0.0.1:${bare.port}/v2/recommendations/visitor/complementary`;
+    const floorUrl = `http://127.0.0.1:${floor.port}/v2/recommendations/visitor/complementary`;
     const probe = await fetch(relevoUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[0] });
     const answer = (await probe.json()) as { result?: unknown[] };
     if (probe.status !== 200 || answer.result?.length !== 20) throw new Error(`visitor/complementary answered ${probe.status}: ${JSON.stringify(answer).slice(0, 300)}`);
     const load = (u: string, c: number, s: number) => runLoad({ url: u, method: 'POST', bodies, connections: c, seconds: s });
     await load(relevoUrl, connections, 3); // warm-up (JIT)
     await load(bareUrl, connections, 2);
-    const m: Measured = { seedSeconds, startSeconds, lat1: [], lat4: [], ours: [], base: [] };
+    await load(floorUrl, connections, 2);
+    const m: Measured = { seedSeconds, startSeconds, lat1: [], lat4: [], ours: [], base: [], floor: [] };
     for (let r = 0; r < rounds; r++) m.lat1.push(await load(relevoUrl, 1, seconds));
     for (let r = 0; r < rounds; r++) m.lat4.push(await load(relevoUrl, 4, seconds));
     for (let r = 0; r < rounds; r++) {
       const b = await load(bareUrl, connections, seconds);
       if (b.non2xx > 0 || b.errors > 0 || b.rps === 0) throw new Error(`bare server failed: ${b.errors} errors; ${bare.stderr().slice(-500)}`);
       m.base.push(b.rps);
+      const f = await load(floorUrl, connections, seconds);
+      if (f.non2xx > 0 || f.errors > 0) throw new Error(`floor server failed: ${f.non2xx} non-2xx, ${f.errors} errors; ${floor.stderr().slice(-500)}`);
+      m.floor.push(f.rps);
       const o = await load(relevoUrl, connections, seconds);
       if (o.non2xx > 0 || o.errors > 0) throw new Error(`relevo answered ${o.non2xx} non-2xx, ${o.errors} errors`);
       m.ours.push(o.rps);
@@ -119,6 +130,7 @@ async function measure(size: RecommendationBenchSize, rounds: number, seconds: n
   } finally {
     await relevo.stop();
     await bare.stop();
+    await floor?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -133,7 +145,7 @@ function section(size: RecommendationBenchSize, run: Measured, rounds: number, s
   return {
     title: 'visitor/complementary: latency and throughput',
     markdown: [
-      `${fmt(size.products)} generated products, ${fmt(size.visitors)} visitors × ${size.eventsPerVisitor} views/clicks (${fmt(size.visitors * size.eventsPerVisitor)} events) written to SQLite before start-up (${run.seedSeconds.toFixed(1)} s); the server rebuilt its models and listened after ${run.startSeconds.toFixed(1)} s. Requests: \`POST /v2/recommendations/visitor/complementary\` \`{visitor: <random of the ${fmt(size.visitors)}>, limit: 20}\`, each recording an impression. Latency: 1 and 4 keep-alive connections, ${rounds} rounds of ${seconds} s. Throughput: ${connections} connections, ${rounds} alternating rounds against a bare \`node:http\` JSON endpoint after a warm-up. Autocannon runs in the bench process, each server in its own process. Medians, per-round values in brackets.`,
+      `${fmt(size.products)} generated products, ${fmt(size.visitors)} visitors × ${size.eventsPerVisitor} views/clicks (${fmt(size.visitors * size.eventsPerVisitor)} events) written to SQLite before start-up (${run.seedSeconds.toFixed(1)} s); the server rebuilt its models and listened after ${run.startSeconds.toFixed(1)} s. Requests: \`POST /v2/recommendations/visitor/complementary\` \`{visitor: <random of the ${fmt(size.visitors)}>, limit: 20}\`, each recording an impression. Latency: 1 and 4 keep-alive connections, ${rounds} rounds of ${seconds} s. Throughput: ${connections} connections, ${rounds} alternating rounds against a bare \`node:http\` JSON endpoint after a warm-up. Autocannon runs in the bench process, each server in its own process. The floor, in the same rounds, is the bare server plus what recording the impression needs and nothing else: it answers 20 product IDs from a fixed table (no model, no catalog lookup, no key check, no rollups) with a \`request_id\` and queues the impression row for Relevo's group commit (\`bench/floor-server.ts recommend\`, on a database of its own); its ratio to bare is the ceiling of Relevo's. Medians, per-round values in brackets.`,
       '',
       '| measure | target | result, SQLite (WAL, synchronous=FULL) |',
       '| --- | --- | --- |',
@@ -143,6 +155,9 @@ function section(size: RecommendationBenchSize, run: Measured, rounds: number, s
       row(`bare node:http req/s, ${connections} conn.`, '', (m) => cell('rps', median(m.base), null, m.base)),
       row(`Relevo req/s, ${connections} conn.`, '', (m) => cell('rps', median(m.ours), null, m.ours)),
       row('ratio', '≥ 0.5', (m) => cell('ratio', ratio(m), ratio(m) >= 0.5, m.ours.map((o, i) => o / m.base[i]))),
+      row(`floor req/s, ${connections} conn.`, '', (m) => cell('rps', median(m.floor), null, m.floor)),
+      row('floor / bare (the ceiling of the ratio)', '', (m) => cell('ratio', median(m.floor.map((f, i) => f / m.base[i])), null, m.floor.map((f, i) => f / m.base[i]))),
+      row('Relevo / floor', '', (m) => cell('ratio', median(m.ours.map((o, i) => o / m.floor[i])), null, m.ours.map((o, i) => o / m.floor[i]))),
     ].join('\n'),
   };
 }

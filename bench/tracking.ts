@@ -71,7 +71,7 @@ export async function benchLogClick(pgUrl: string | null, rounds: number, second
 async function measure(label: string, url: string, floorUrl: string, bare: Child, rounds: number, seconds: number): Promise<BackendResult> {
   const store = await createBenchStore(url);
   const floorStore = await createBenchStore(floorUrl); // its own database: its clicks are not counted below
-  const floor = await spawnFloor(floorUrl);
+  const floor = await spawnFloor('click', floorUrl);
   const relevo = await spawnRelevo(url, { RELEVO_DEMO: '0' });
   const bodies = Array.from({ length: BODY_COUNT }, (_, i) => JSON.stringify({ key: store.publicKey, visitor: `bv${i}`, product: `p${(i * 7919) % BODY_COUNT}` }));
   const result: BackendResult = { label, bare: [], floor: [], relevo: [], acknowledged: 0, stored: 0 };

@@ -77,7 +77,7 @@ export function spawnBare(mode: 'json' | 'parse-ok'): Promise<Child> {
   return spawnWithPort('dist/bench/bare-server.js', [mode]);
 }
 
-/** The durable-click floor (see floor-server.ts) on its own database at databaseUrl. */
-export function spawnFloor(databaseUrl: string): Promise<Child> {
-  return spawnWithPort('dist/bench/floor-server.js', [databaseUrl], {}, 60000, SERVER_NODE_FLAGS);
+/** A floor server (see floor-server.ts) on its own database at databaseUrl. */
+export function spawnFloor(mode: 'click' | 'recommend', databaseUrl: string): Promise<Child> {
+  return spawnWithPort('dist/bench/floor-server.js', [mode, databaseUrl], {}, 60000, SERVER_NODE_FLAGS);
 }
