@@ -33,7 +33,7 @@ export function impressionDeltas(imp: ImpressionRecord): RollupDelta[] {
   for (const label of imp.labels) {
     out.push(delta(storeId, time, 'label', label, api, { impressions: 1, products_shown: imp.results.length }, { unique: { visitor, metric: 'visitors' } }));
   }
-  for (const product of new Set(imp.results)) out.push(delta(storeId, time, 'product', product, '', { impressions: 1 }));
+  if (imp.results.length > 0) out.push(delta(storeId, time, 'product', '', '', { impressions: 1 }, { names: [...new Set(imp.results)] }));
   const query = queryOf(imp.input);
   if (query !== null) out.push(delta(storeId, time, 'query', query, api, { impressions: 1, zero_results: imp.results.length === 0 ? 1 : 0 }));
   return out;

@@ -319,6 +319,12 @@ export interface RollupDelta {
   name: string;
   api: string;
   metrics: Partial<Record<RollupMetric, number>>;
+  /**
+   * Several rows at once: the same metrics for each of these names (`name` is then ignored, and
+   * there is no `unique`). An impression's products come as one such delta, not one per product:
+   * 20 results are one object to build, queue as JSON and parse, instead of 20.
+   */
+  names?: string[];
   unique?: { visitor: string; metric: 'visitors' | 'clickers' };
   /** Applies only if this sale (ID) was new in the batch; a batch carries one set of deltas per sale ID. */
   onlyIfNewSale?: string;

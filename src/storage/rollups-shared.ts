@@ -10,8 +10,8 @@ export const DAY = 86400;
 // Keys join fields with U+001F, a character names and labels do not carry (cheaper than JSON).
 const US = '\u001f';
 
-/** The row a delta increments. */
-export const rowKey = (d: RollupDelta) => `${d.storeId}${US}${d.kind}${US}${d.hour}${US}${d.name}${US}${d.api}`;
+/** The row a delta increments under one of its names. */
+export const rowKey = (d: RollupDelta, name: string) => `${d.storeId}${US}${d.kind}${US}${d.hour}${US}${name}${US}${d.api}`;
 
 /** The per-day unique a delta asks for (null when none). */
 export function uniqueKey(d: RollupDelta): string | null {
@@ -56,9 +56,11 @@ export function queuedDeltas(rows: Array<{ deltas: string }>): RollupDelta[] {
 
 const METRIC_INDEX: Record<string, number> = Object.fromEntries(ROLLUP_METRICS.map((m, i) => [m, i]));
 
-/** One merged row: the delta that named it and its summed metrics in ROLLUP_METRICS order. */
+/** One merged row: the delta that named it, its name and key, and its summed metrics in ROLLUP_METRICS order. */
 export interface MergedRow {
   delta: RollupDelta;
+  name: string;
+  key: string;
   values: Float64Array;
 }
 
@@ -69,15 +71,26 @@ export interface MergedRow {
  */
 export function mergeDeltas(deltas: RollupDelta[], isNewUnique: (key: string) => boolean): MergedRow[] {
   const rows = new Map<string, MergedRow>();
+  const row = (d: RollupDelta, name: string): MergedRow => {
+    const key = rowKey(d, name);
+    let r = rows.get(key);
+    if (!r) rows.set(key, (r = { delta: d, name, key, values: new Float64Array(ROLLUP_METRICS.length) }));
+    return r;
+  };
   for (const d of deltas) {
-    const k = rowKey(d);
-    let row = rows.get(k);
-    if (!row) rows.set(k, (row = { delta: d, values: new Float64Array(ROLLUP_METRICS.length) }));
     const metrics = d.metrics as Record<string, number>;
-    for (const m in metrics) row.values[METRIC_INDEX[m]] += metrics[m];
+    if (d.names) {
+      for (const name of d.names) {
+        const values = row(d, name).values;
+        for (const m in metrics) values[METRIC_INDEX[m]] += metrics[m];
+      }
+      continue;
+    }
+    const { values } = row(d, d.name);
+    for (const m in metrics) values[METRIC_INDEX[m]] += metrics[m];
     if (d.unique) {
       const u = uniqueKey(d)!;
-      if (isNewUnique(u)) row.values[METRIC_INDEX[d.unique.metric]] += 1;
+      if (isNewUnique(u)) values[METRIC_INDEX[d.unique.metric]] += 1;
     }
   }
   return [...rows.values()].filter((r) => r.values.some((v) => v !== 0));

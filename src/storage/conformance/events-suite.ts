@@ -258,6 +258,15 @@ export function runEventConformance(ctx: ConformanceContext): void {
       expect(await products(id)).toEqual({ p1: 2, p2: 1 });
     });
 
+    it('applies a delta with several names to each of their rows', async () => {
+      const { id } = await newStore();
+      const v = visitor();
+      const shown: RollupDelta = { storeId: id, hour: HOUR, kind: 'product', name: '', api: '', metrics: { clicks: 1 }, names: ['p1', 'p2', 'p3'] };
+      await commit(storage(), { events: [event(id, v)], rollups: [shown, ...click(id, 'p2', v)] });
+      await drain(storage(), 100);
+      expect(await products(id)).toEqual({ p1: 1, p2: 2, p3: 1 });
+    });
+
     it('queues nothing for a repeated sale', async () => {
       const { id } = await newStore();
       const orders = (n: number): RollupDelta => ({ storeId: id, hour: HOUR, kind: 'total', name: '', api: '', metrics: { orders: n }, onlyIfNewSale: 'o9' });

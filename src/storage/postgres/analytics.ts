@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
-import { bucketExpression, dayOf, groupClause, groupsByName, mergeByGrain, METRIC_COLUMNS, rowKey, SUM_METRICS, tableOf, toRollupRow, uniqueKey, uniqueKeyOf, queuedDeltas, type MergedRow, type UniqueCache } from '../rollups-shared.js';
+import { bucketExpression, dayOf, groupClause, groupsByName, mergeByGrain, METRIC_COLUMNS, SUM_METRICS, tableOf, toRollupRow, uniqueKey, uniqueKeyOf, queuedDeltas, type MergedRow, type UniqueCache } from '../rollups-shared.js';
 import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toColumns, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
 import { chunk, withTransaction } from './pool.js';
 
@@ -48,8 +48,8 @@ export async function applyPostgresRollups(client: pg.PoolClient, deltas: Rollup
 }
 
 async function upsert(client: pg.PoolClient, table: string, merged: MergedRow[]): Promise<void> {
-  const sorted = merged.sort((a, b) => (rowKey(a.delta) < rowKey(b.delta) ? -1 : 1));
-  const rows = sorted.map(({ delta: d, values }) => [d.storeId, d.kind, d.hour, d.name, d.api, ...values]);
+  const sorted = merged.sort((a, b) => (a.key < b.key ? -1 : 1));
+  const rows = sorted.map(({ delta: d, name, values }) => [d.storeId, d.kind, d.hour, name, d.api, ...values]);
   for (const part of chunk(rows)) await client.query(upsertRows(table), toColumns(part, 5 + ROLLUP_METRICS.length));
 }
 

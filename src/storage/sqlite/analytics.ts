@@ -60,9 +60,9 @@ export function applySqliteRollups(db: SqliteDb, deltas: RollupDelta[], known: U
   }
   const { hourly, daily } = mergeByGrain(deltas, fresh);
   for (const [table, rows] of [['rollups', hourly], ['rollups_daily', daily]] as const) {
-    for (const { delta: d, values } of rows) {
+    for (const { delta: d, name, values } of rows) {
       const { statement, params } = upsertRow(db, table, values);
-      statement.run(d.storeId, d.kind, d.hour, d.name, d.api, ...params);
+      statement.run(d.storeId, d.kind, d.hour, name, d.api, ...params);
     }
   }
   return touched;
