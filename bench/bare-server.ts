@@ -5,6 +5,7 @@
  * Prints {"port":N} once listening.
  */
 import { createServer } from 'node:http';
+import { listenAndAnnounce } from './lib/listen.js';
 
 const mode = process.argv[2] ?? 'json';
 const fixed = JSON.stringify({ status: 'ok', result: [{ id: '1', name: 'A product' }] });
@@ -29,9 +30,5 @@ const server = createServer((req, res) => {
   req.resume();
   req.on('end', () => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(fixed));
 });
-server.keepAliveTimeout = 30000;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
-});
+listenAndAnnounce(server);
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

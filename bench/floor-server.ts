@@ -14,9 +14,10 @@ import { createServer, type ServerResponse } from 'node:http';
 import { openStorage } from '../src/storage/open.js';
 import type { EventBatch, ImpressionRecord, TrackedEvent } from '../src/storage/ports.js';
 import { Ingest } from '../src/tracking/ingest.js';
+import { VISITOR_PATTERN } from '../src/tracking/visitor.js';
 import { WriteBuffer } from '../src/tracking/write-buffer.js';
+import { listenAndAnnounce } from './lib/listen.js';
 
-const VISITOR = /^[A-Za-z0-9]{1,32}$/;
 const RESULTS = 20;
 /** Distinct answers the `recommend` floor cycles through (by visitor). */
 const LISTS = 1000;
@@ -24,18 +25,16 @@ const LISTS = 1000;
 const mode = process.argv[2];
 if (mode !== 'click' && mode !== 'recommend') throw new Error(`floor-server: mode must be click or recommend, not ${mode}`);
 const storage = await openStorage(process.argv[3]);
-type Item = TrackedEvent | ImpressionRecord;
-const buffer = new WriteBuffer<Item, number>({
+// Each mode queues one kind of record: clicks are events, recommendations impressions.
+const buffer = new WriteBuffer<TrackedEvent | ImpressionRecord, void>({
   maxItems: 1000,
   maxWaitMs: 0,
   write: async (items) => {
-    const batch: EventBatch = { events: [], impressions: [], sales: [] };
-    for (const item of items) {
-      if ('requestId' in item && 'results' in item) batch.impressions.push(item as ImpressionRecord);
-      else batch.events.push(item as TrackedEvent);
-    }
+    const batch: EventBatch = mode === 'click'
+      ? { events: items as TrackedEvent[], impressions: [], sales: [] }
+      : { events: [], impressions: items as ImpressionRecord[], sales: [] };
     await storage.events.commitBatch(batch);
-    return items.map(() => 0);
+    return items.map(() => undefined);
   },
 });
 const lists = Array.from({ length: LISTS }, (_, i) => Array.from({ length: RESULTS }, (_, j) => String((i * 7919 + j * 104729) % 20000)));
@@ -45,7 +44,7 @@ function answer(res: ServerResponse, status: number, body: string): void {
 }
 
 function handle(args: { visitor?: unknown; product?: unknown }, res: ServerResponse): void {
-  if (typeof args.visitor !== 'string' || !VISITOR.test(args.visitor)) return answer(res, 400, '{"status":"error"}');
+  if (typeof args.visitor !== 'string' || !VISITOR_PATTERN.test(args.visitor)) return answer(res, 400, '{"status":"error"}');
   const time = Date.now() / 1000;
   if (mode === 'click') {
     if (args.product === undefined) return answer(res, 400, '{"status":"error"}');
@@ -76,9 +75,5 @@ const server = createServer((req, res) => {
     handle(args, res);
   });
 });
-server.keepAliveTimeout = 30000;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
-});
+listenAndAnnounce(server);
 process.on('SIGTERM', () => server.close(() => void buffer.close().then(() => storage.close()).then(() => process.exit(0))));

@@ -78,22 +78,22 @@ export function mergeDeltas(deltas: RollupDelta[], isNewUnique: (key: string) =>
     return r;
   };
   for (const d of deltas) {
-    const metrics = d.metrics as Record<string, number>;
     if (d.names) {
-      for (const name of d.names) {
-        const values = row(d, name).values;
-        for (const m in metrics) values[METRIC_INDEX[m]] += metrics[m];
-      }
+      for (const name of d.names) addMetrics(row(d, name).values, d.metrics);
       continue;
     }
     const { values } = row(d, d.name);
-    for (const m in metrics) values[METRIC_INDEX[m]] += metrics[m];
+    addMetrics(values, d.metrics);
     if (d.unique) {
       const u = uniqueKey(d)!;
       if (isNewUnique(u)) values[METRIC_INDEX[d.unique.metric]] += 1;
     }
   }
   return [...rows.values()].filter((r) => r.values.some((v) => v !== 0));
+}
+
+function addMetrics(values: Float64Array, metrics: RollupDelta['metrics']): void {
+  for (const m in metrics) values[METRIC_INDEX[m]] += (metrics as Record<string, number>)[m];
 }
 
 /**
