@@ -1,0 +1,102 @@
+/**
+ * Final ranking of matched documents: text score, then the name-field boosts (all words in the
+ * name, the query's words adjacent and in order there), then what was learned for the query
+ * (clicks and sales on its results), the visitor's own affinity and merchandising boosts.
+ * Pure: signals come in as functions of the document key.
+ */
+import type { Match, MatchResult } from './matcher.js';
+import type { Clause } from './query-plan.js';
+import type { SearchIndex } from './search-index.js';
+
+export interface RankSignals {
+  /** Learned boost of a product for this query, 0..1 (clicks and sales on its results). */
+  learned?: (key: string) => number;
+  /** The visitor's affinity to a product, 0..1. */
+  personal?: (key: string) => number;
+  /** Merchandising multiplier (boost > 1, bury < 1); 1 when no campaign touches it. */
+  merchandising?: (key: string) => number;
+}
+
+export interface RankWeights {
+  /** Multiplier when every required word is found in the name. */
+  allInName: number;
+  /** Added per adjacent in-order word pair in the name, relative to the mean clause score. */
+  phrase: number;
+  /** Added per word pair within three positions in the name. */
+  near: number;
+  /** Share of the best text score a fully learned product gains. */
+  learned: number;
+  /** Share of the best text score the strongest personal affinity adds. */
+  personal: number;
+  /** How many of the best text matches get the name-field (proximity) pass. */
+  proximityDepth: number;
+}
+
+export const DEFAULT_WEIGHTS: RankWeights = { allInName: 1.1, phrase: 0.6, near: 0.25, learned: 0.6, personal: 0.08, proximityDepth: 200 };
+
+export interface Ranked {
+  slot: number;
+  key: string;
+  score: number;
+}
+
+/** Terms a clause's words can take in the index (first and last word of each alternative). */
+function clauseTerms(clause: Clause): { first: Set<string>; last: Set<string> } {
+  const first = new Set<string>();
+  const last = new Set<string>();
+  for (const alt of clause.alternatives) {
+    if (alt.groups.length === 0) continue;
+    for (const v of alt.groups[0]) first.add(v.term);
+    for (const v of alt.groups[alt.groups.length - 1]) last.add(v.term);
+  }
+  return { first, last };
+}
+
+/** Proximity bonus of one document: adjacent (or near) in-order pairs of consecutive clauses in its name. */
+function proximity(sequence: string[], pairs: Array<{ left: Set<string>; right: Set<string> }>, w: RankWeights): number {
+  if (sequence.length < 2 || pairs.length === 0) return 0;
+  let bonus = 0;
+  for (const { left, right } of pairs) {
+    let best = 0;
+    for (let i = 0; i < sequence.length && best < w.phrase; i++) {
+      if (!left.has(sequence[i])) continue;
+      for (let j = i + 1; j < Math.min(sequence.length, i + 4); j++) {
+        if (!right.has(sequence[j])) continue;
+        best = Math.max(best, j === i + 1 ? w.phrase : w.near);
+        break;
+      }
+    }
+    bonus += best;
+  }
+  return bonus;
+}
+
+/** Orders matches best first (all of them: count and facets need the whole set anyway). */
+export function rankMatches(index: SearchIndex, clauses: Clause[], result: MatchResult, signals: RankSignals, w: RankWeights = DEFAULT_WEIGHTS): Ranked[] {
+  const required = clauses.filter((c) => !c.optional);
+  const terms = required.map(clauseTerms);
+  const pairs = terms.slice(1).map((t, i) => ({ left: terms[i].last, right: t.first }));
+  const relaxed = result.relaxed || result.matches.some((m) => m.matched < result.required);
+  const scored = result.matches.map((m) => ({ m, score: m.score * (m.inName === result.required ? w.allInName : 1) }));
+  scored.sort((a, b) => b.score - a.score);
+  const best = scored.length > 0 ? scored[0].score : 0;
+  const meanClause = result.required > 0 ? best / result.required : best;
+  const out: Ranked[] = [];
+  for (let i = 0; i < scored.length; i++) {
+    const { m } = scored[i];
+    let score = scored[i].score;
+    if (i < w.proximityDepth && pairs.length > 0) score += meanClause * proximity(index.sequenceOf(m.slot), pairs, w);
+    const key = index.keyOf(m.slot);
+    if (signals.learned) score += best * w.learned * signals.learned(key);
+    if (signals.personal) score += best * w.personal * signals.personal(key);
+    if (signals.merchandising) score *= signals.merchandising(key);
+    out.push({ slot: m.slot, key, score: relaxed ? score + tierOf(m) * best * 10 : score });
+  }
+  out.sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return out;
+}
+
+/** Long-tail and relaxed results: documents matching more words come first. */
+function tierOf(m: Match): number {
+  return m.matched;
+}
