@@ -8,6 +8,8 @@ import { catalogRoutes } from './api/routes/catalog.js';
 import { AnalyticsService } from './analytics/service.js';
 import { importRoutes } from './api/routes/import.js';
 import { logRoutes } from './api/routes/log.js';
+import { merchandisingRoutes } from './api/routes/merchandising.js';
+import { searchRoutes } from './api/routes/search.js';
 import { privacyRoutes } from './api/routes/privacy.js';
 import { recommendationRoutes } from './api/routes/recommendations.js';
 import { visitorRecommendationRoutes } from './api/routes/visitor-recommendations.js';
@@ -23,6 +25,9 @@ import { KeyDirectory } from './stores/keys.js';
 import type { Storage } from './storage/ports.js';
 import { Ingest } from './tracking/ingest.js';
 import { Privacy } from './tracking/privacy.js';
+import { SEARCH_LEARNING_MODEL, SearchLearning } from './search/learning.js';
+import { QueryStats } from './search/query-stats.js';
+import { SearchService } from './search/search-service.js';
 import { Tracker } from './tracking/tracker.js';
 
 export interface Runtime {
@@ -37,6 +42,7 @@ export interface Runtime {
   privacy: Privacy;
   models: Models;
   analytics: AnalyticsService;
+  search: SearchService;
   routes: RouteDef[];
   app: ReturnType<typeof createApp>;
   /** Stops accepting requests, flushes the write buffer, stops background work (the caller closes storage). */
@@ -59,6 +65,7 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   const privacy = new Privacy(storage, catalog, () => ingest.settle());
   const models = new Models(log);
   models.register('session', () => new SessionModel());
+  models.register(SEARCH_LEARNING_MODEL, () => new SearchLearning());
   registerProductModels(models);
   await models.rebuild(storage);
   ingest.onCommit(models.onCommit);
@@ -66,6 +73,8 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   privacy.onForget(models.onForget);
   catalog.onNewOrders((storeId, entries) => models.applyCatalogOrders(storeId, entries));
   const analytics = new AnalyticsService(storage, catalog, () => ingest.settle());
+  const search = new SearchService(catalog, models, new QueryStats(storage, () => ingest.settle()), log);
+  await search.loadAll((await storage.stores.listStores()).map((s) => s.id));
   const routes = [
     ...catalogRoutes({ catalog }),
     ...importRoutes({ storage, catalog }),
@@ -74,15 +83,18 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
     ...analyticsRoutes({ analytics, now }),
     ...recommendationRoutes({ catalog, models, ingest, now }),
     ...visitorRecommendationRoutes({ catalog, models, ingest, storage, now }),
+    ...searchRoutes({ search, catalog, ingest, now }),
+    ...merchandisingRoutes({ catalog }),
   ];
   const app = createApp({ config, storage, log, keys, routes, metrics, analytics });
   return {
-    config, storage, log, metrics, keys, catalog, ingest, tracker, privacy, models, analytics, routes, app,
+    config, storage, log, metrics, keys, catalog, ingest, tracker, privacy, models, analytics, search, routes, app,
     async close() {
       await app.close();
       await ingest.close();
       await catalog.stopTail();
       await models.stopTail();
+      search.close();
     },
   };
 }

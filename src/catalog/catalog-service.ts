@@ -5,10 +5,10 @@
  */
 import type { Logger } from 'pino';
 import { invalidArgument, LogicalError } from '../errors.js';
-import type { CatalogEntry, CatalogKind, Doc, Storage } from '../storage/ports.js';
+import type { CatalogEntry, CatalogKind, Doc, DocKind, RuleKind, Storage } from '../storage/ports.js';
 import type { MaybePromise } from '../maybe-async.js';
 import { Poller } from '../poller.js';
-import { CatalogState, isMemoryKind, MEMORY_KINDS } from './catalog-state.js';
+import { CatalogState, isMemoryKind, MEMORY_KINDS, type MemoryKind } from './catalog-state.js';
 import { mergeEntry, normalizeEntry, RecordError } from './normalize.js';
 
 /** Normalises a batch of raw records; errors name the argument, the index and the field. */
@@ -149,6 +149,18 @@ export class CatalogService {
     return this.storage.catalog.getDocs(storeId, kind, keys).then((entries) => entries.map((e) => e.doc));
   }
 
+  /**
+   * Writes already-validated documents of a rule kind (merchandising, search settings) and
+   * applies them in memory; `null` docs are removed. One transaction per call.
+   */
+  async putRules(storeId: number, kind: RuleKind, upserts: CatalogEntry[], removals: string[]): Promise<void> {
+    if (upserts.length > 0) await this.storage.catalog.upsertDocs(storeId, kind, upserts);
+    if (removals.length > 0) await this.storage.catalog.removeDocs(storeId, kind, removals);
+    const state = await this.state(storeId);
+    for (const e of upserts) state.apply(kind, e.key, e.doc);
+    for (const key of removals) state.apply(kind, key, null);
+  }
+
   /** Records whose email is one of these (customers, orders). */
   async findByEmail(storeId: number, kind: CatalogKind, emails: string[]): Promise<Doc[]> {
     return (await this.storage.catalog.findDocsByEmail(storeId, kind, emails)).map((e) => e.doc);
@@ -178,7 +190,7 @@ export class CatalogService {
    * Re-reads keys from storage into memory. A local write that lands while the read is in flight
    * may be newer than what was read, so the read is retried (a few times) when the state moved.
    */
-  private async refresh(storeId: number, kind: 'products' | 'categories' | 'pages', keys: string[]): Promise<void> {
+  private async refresh(storeId: number, kind: MemoryKind, keys: string[]): Promise<void> {
     const state = await this.state(storeId);
     for (let attempt = 0; ; attempt++) {
       const version = state.version;
@@ -195,7 +207,7 @@ export class CatalogService {
     for (;;) {
       const changes = await this.storage.catalog.changesSince(this.lastSeq, 1000);
       if (changes.length === 0) return applied;
-      const groups = new Map<string, { storeId: number; kind: CatalogKind; keys: Set<string> }>();
+      const groups = new Map<string, { storeId: number; kind: DocKind; keys: Set<string> }>();
       for (const c of changes) {
         if (!isMemoryKind(c.kind) || (!this.states.has(c.storeId) && !this.loading.has(c.storeId))) continue;
         const id = `${c.storeId}/${c.kind}`;
@@ -203,7 +215,7 @@ export class CatalogService {
         if (!g) groups.set(id, (g = { storeId: c.storeId, kind: c.kind, keys: new Set() }));
         g.keys.add(c.key);
       }
-      for (const g of groups.values()) await this.refresh(g.storeId, g.kind as 'products', [...g.keys]);
+      for (const g of groups.values()) await this.refresh(g.storeId, g.kind as MemoryKind, [...g.keys]);
       applied += changes.length;
       this.lastSeq = changes[changes.length - 1].seq;
     }

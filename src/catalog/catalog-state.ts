@@ -3,21 +3,34 @@
  * tree. Storage is the truth; this is derived, rebuilt at start-up and kept current by every
  * committed write (and by the change log other instances write).
  */
-import type { CatalogKind, Doc } from '../storage/ports.js';
+import { RULE_KINDS, type DocKind, type Doc, type RuleKind } from '../storage/ports.js';
 
-export type MemoryKind = 'products' | 'categories' | 'pages';
-export const MEMORY_KINDS: readonly MemoryKind[] = ['products', 'categories', 'pages'];
+/** Kinds held in memory: the catalog that results are built from, and the search rules. */
+export type MemoryKind = 'products' | 'categories' | 'pages' | RuleKind;
+export const MEMORY_KINDS: readonly MemoryKind[] = ['products', 'categories', 'pages', ...RULE_KINDS];
+const MEMORY_SET = new Set<DocKind>(MEMORY_KINDS);
 
-export function isMemoryKind(kind: CatalogKind): kind is MemoryKind {
-  return kind === 'products' || kind === 'categories' || kind === 'pages';
+export function isMemoryKind(kind: DocKind): kind is MemoryKind {
+  return MEMORY_SET.has(kind);
 }
+
+/** Called after each change to a store's in-memory documents (`doc` null: removed). */
+export type ChangeListener = (kind: MemoryKind, key: string, doc: Doc | null) => void;
 
 export class CatalogState {
   readonly products = new Map<string, Doc>();
   readonly categories = new Map<string, Doc>();
   readonly pages = new Map<string, Doc>();
+  readonly synonyms = new Map<string, Doc>();
+  readonly redirects = new Map<string, Doc>();
+  readonly customized_search = new Map<string, Doc>();
+  readonly campaigns = new Map<string, Doc>();
+  readonly search_settings = new Map<string, Doc>();
   /** Bumped on every change, so derived caches know when to rebuild. */
   version = 0;
+  /** Bumped on every change of a rule kind (search rules are compiled once per version). */
+  rulesVersion = 0;
+  private readonly listeners: ChangeListener[] = [];
   private tree: { children: Map<string, Set<string>>; descendants: Map<string, ReadonlySet<string>> } | null = null;
 
   /** Sets (doc) or removes (null) one document. */
@@ -27,6 +40,13 @@ export class CatalogState {
     else map.delete(key);
     this.version++;
     if (kind === 'categories') this.tree = null;
+    if (kind !== 'products' && kind !== 'categories' && kind !== 'pages') this.rulesVersion++;
+    for (const listener of this.listeners) listener(kind, key, doc);
+  }
+
+  /** Subscribes to every later change (the search indexes follow the catalog this way). */
+  onChange(listener: ChangeListener): void {
+    this.listeners.push(listener);
   }
 
   /** The category and every category below it (IDs as strings), cycle-safe. */

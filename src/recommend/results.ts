@@ -62,7 +62,7 @@ export function shapeResults(state: CatalogState, ranked: Iterable<string>, opts
 }
 
 /** Stable sort by an attribute; products without it go last in either order. */
-function sortBy(items: Array<[string, Doc]>, attribute: string, order: 'asc' | 'desc'): Array<[string, Doc]> {
+export function sortBy(items: Array<[string, Doc]>, attribute: string, order: 'asc' | 'desc'): Array<[string, Doc]> {
   const dir = order === 'desc' ? -1 : 1;
   const value = (d: Doc) => d[attribute];
   return items

@@ -139,6 +139,7 @@ function runClause(index: SearchIndex, clause: Clause, p: Pass): void {
       }
       candidates = kept;
     }
+    if (alt.adjacent) candidates = candidates.filter((slot) => adjacentInName(index.sequenceOf(slot), alt.adjacent!));
     for (const slot of candidates) {
       const s = p.alt.score[slot];
       if (c.stamp[slot] !== clauseEpoch) {
@@ -154,6 +155,11 @@ function runClause(index: SearchIndex, clause: Clause, p: Pass): void {
       c.mask[slot] |= p.alt.mask[slot];
     }
   }
+}
+
+function adjacentInName(sequence: string[], [a, b]: [string, string]): boolean {
+  for (let i = 0; i + 1 < sequence.length; i++) if (sequence[i] === a && sequence[i + 1] === b) return true;
+  return false;
 }
 
 /**

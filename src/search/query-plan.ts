@@ -8,7 +8,7 @@
  * | exact    | 1      | the word itself |
  * | stem     | 0.9    | another form with the same light stem (per `language`) |
  * | joined   | 1      | two query words written as one in the index ("head set" → "headset") |
- * | split    | 0.85   | one query word written as two in the index ("headset" → "head" + "set") |
+ * | split    | 0.5 ×2 | one query word written as two adjacent words in a name ("headset" → "head set") |
  * | synonym  | 0.9    | from the store's /synonyms rules |
  * | prefix   | ≤ 0.7  | the word is unfinished (last word of the query): completions |
  * | typo     | 0.5 / 0.35 | 1 edit from 4 letters, 2 edits from 8 letters (Damerau-Levenshtein) |
@@ -29,6 +29,8 @@ export interface Variant {
 export type Group = Variant[];
 export interface Alternative {
   groups: Group[];
+  /** Only documents whose name has these two terms next to each other, in order (a split word). */
+  adjacent?: [string, string];
 }
 export interface Clause {
   /** The query words it covers. */
@@ -59,8 +61,11 @@ export interface QueryPlan {
 const PREFIX_LIMIT = 40;
 const TYPO_LIMIT = 24;
 const STEM_WEIGHT = 0.9;
-const SPLIT_WEIGHT = 0.85;
+/** Per half of a split word: the two halves together count about as much as one word. */
+const SPLIT_WEIGHT = 0.5;
 const SYNONYM_WEIGHT = 0.9;
+/** Documents a word (with its forms) must be in before typo variants are no longer looked for. */
+const KNOWN_WORD_DF = 3;
 
 /** Allowed typos for a word of this length. */
 export function maxTypos(length: number): number {
@@ -109,7 +114,7 @@ export function planQuery(query: string, index: SearchIndex, opts: PlanOptions):
     }
     alternatives.push({ groups: [wordGroup(w, index, stems, opts, last)] });
     const split = optional ? null : splitWord(w, index);
-    if (split) alternatives.push({ groups: split.map((part) => [{ term: part, weight: SPLIT_WEIGHT, exact: true }]) });
+    if (split) alternatives.push({ groups: split.map((part) => [{ term: part, weight: SPLIT_WEIGHT, exact: true }]), adjacent: split });
     clauses.push({ words: [w], alternatives, optional });
     i++;
   }
@@ -150,7 +155,10 @@ export function wordGroup(word: string, index: SearchIndex, stems: StemLookup, o
       group.push({ term, weight: Math.max(0.35, (0.7 * word.length) / term.length), exact: false });
     }
   }
-  const typos = opts.typos ? maxTypos(word.length) : 0;
+  // A word the catalog uses often enough is taken as meant: looking for typos of "case" would
+  // only add "cast" and "cave" (and the typo walk is the costliest part of a query).
+  const known = group.reduce((n, v) => n + index.df(v.term), 0) >= KNOWN_WORD_DF;
+  const typos = opts.typos && !known ? maxTypos(word.length) : 0;
   if (typos > 0 && !/^\d+$/.test(word)) {
     for (const m of index.fuzzyTerms(word, typos, TYPO_LIMIT)) {
       if (seen.has(m.term)) continue;
@@ -161,10 +169,9 @@ export function wordGroup(word: string, index: SearchIndex, stems: StemLookup, o
   return group;
 }
 
-/** "headset" → ["head", "set"] when the index has both halves and not the word (or barely). */
+/** "headset" → ["head", "set"]: the cut whose rarer half is commonest, both halves in the index. */
 function splitWord(word: string, index: SearchIndex): [string, string] | null {
   if (word.length < 6 || /\d/.test(word)) return null;
-  const own = index.df(word);
   let best: [string, string] | null = null;
   let bestDf = 0;
   for (let cut = 3; cut <= word.length - 3; cut++) {
@@ -176,8 +183,7 @@ function splitWord(word: string, index: SearchIndex): [string, string] | null {
       bestDf = df;
     }
   }
-  // Only when the halves are much commoner than the word itself (else "notebook" → "note" + "book").
-  return best && bestDf >= 2 && own * 20 < bestDf ? best : null;
+  return best;
 }
 
 /** Folded words of a rule phrase (the same cut as queries). */

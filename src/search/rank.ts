@@ -13,6 +13,8 @@ export interface RankSignals {
   learned?: (key: string) => number;
   /** The visitor's affinity to a product, 0..1. */
   personal?: (key: string) => number;
+  /** Store-wide popularity of a product (sales, views), 0..1. */
+  popular?: (key: string) => number;
   /** Merchandising multiplier (boost > 1, bury < 1); 1 when no campaign touches it. */
   merchandising?: (key: string) => number;
 }
@@ -28,11 +30,13 @@ export interface RankWeights {
   learned: number;
   /** Share of the best text score the strongest personal affinity adds. */
   personal: number;
+  /** Share of the best text score the most popular product adds. */
+  popular: number;
   /** How many of the best text matches get the name-field (proximity) pass. */
   proximityDepth: number;
 }
 
-export const DEFAULT_WEIGHTS: RankWeights = { allInName: 1.1, phrase: 0.6, near: 0.25, learned: 0.6, personal: 0.08, proximityDepth: 200 };
+export const DEFAULT_WEIGHTS: RankWeights = { allInName: 1.1, phrase: 0.6, near: 0.25, learned: 0.6, personal: 0.08, popular: 0.1, proximityDepth: 200 };
 
 export interface Ranked {
   slot: number;
@@ -89,6 +93,7 @@ export function rankMatches(index: SearchIndex, clauses: Clause[], result: Match
     const key = index.keyOf(m.slot);
     if (signals.learned) score += best * w.learned * signals.learned(key);
     if (signals.personal) score += best * w.personal * signals.personal(key);
+    if (signals.popular) score += best * w.popular * signals.popular(key);
     if (signals.merchandising) score *= signals.merchandising(key);
     out.push({ slot: m.slot, key, score: relaxed ? score + tierOf(m) * best * 10 : score });
   }

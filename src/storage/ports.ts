@@ -11,6 +11,15 @@ export type Doc = Record<string, unknown>;
 /** The catalog resources kept as documents. Orders are never removed by a feed mirror. */
 export type CatalogKind = 'products' | 'categories' | 'pages' | 'customers' | 'orders';
 export const CATALOG_KINDS: readonly CatalogKind[] = ['products', 'categories', 'pages', 'customers', 'orders'];
+/**
+ * Search merchandising rules and search settings, kept as documents beside the catalog (same
+ * table, same change log, so every instance applies a rule change within one tail interval).
+ * Not part of feeds: an import never mirrors or removes them.
+ */
+export type RuleKind = 'synonyms' | 'redirects' | 'customized_search' | 'campaigns' | 'search_settings';
+export const RULE_KINDS: readonly RuleKind[] = ['synonyms', 'redirects', 'customized_search', 'campaigns', 'search_settings'];
+/** Every kind of stored document. */
+export type DocKind = CatalogKind | RuleKind;
 
 /**
  * One stored document. `key` is the ID as a string (IDs compare as strings everywhere); `doc`
@@ -61,7 +70,7 @@ export interface StoreRegistry {
 export interface CatalogChange {
   seq: number;
   storeId: number;
-  kind: CatalogKind;
+  kind: DocKind;
   key: string;
 }
 
@@ -85,20 +94,20 @@ export interface ImportSession {
 /** Catalog documents of every store. */
 export interface CatalogStore {
   /** Inserts or replaces whole documents by key, in one transaction. */
-  upsertDocs(storeId: number, kind: CatalogKind, entries: CatalogEntry[]): Promise<void>;
+  upsertDocs(storeId: number, kind: DocKind, entries: CatalogEntry[]): Promise<void>;
   /** Inserts the documents whose key is absent; returns the keys it inserted (the rest are left untouched). */
-  insertDocsIfAbsent(storeId: number, kind: CatalogKind, entries: CatalogEntry[]): Promise<string[]>;
+  insertDocsIfAbsent(storeId: number, kind: DocKind, entries: CatalogEntry[]): Promise<string[]>;
   /** Removes documents by key in one transaction; returns how many existed. */
-  removeDocs(storeId: number, kind: CatalogKind, keys: string[]): Promise<number>;
+  removeDocs(storeId: number, kind: DocKind, keys: string[]): Promise<number>;
   /** The documents with these keys, in the order asked; missing keys are skipped. */
-  getDocs(storeId: number, kind: CatalogKind, keys: string[]): Promise<CatalogEntry[]>;
+  getDocs(storeId: number, kind: DocKind, keys: string[]): Promise<CatalogEntry[]>;
   /** Documents whose indexed email is one of these (already normalised). */
-  findDocsByEmail(storeId: number, kind: CatalogKind, emails: string[]): Promise<CatalogEntry[]>;
+  findDocsByEmail(storeId: number, kind: DocKind, emails: string[]): Promise<CatalogEntry[]>;
   /** Documents whose indexed customer ID is one of these (as strings). */
-  findDocsByCustomer(storeId: number, kind: CatalogKind, customers: string[]): Promise<CatalogEntry[]>;
+  findDocsByCustomer(storeId: number, kind: DocKind, customers: string[]): Promise<CatalogEntry[]>;
   /** Every document of a kind, in key order, streamed in pages so memory stays bounded. */
-  scanDocs(storeId: number, kind: CatalogKind, pageSize?: number): AsyncIterable<CatalogEntry[]>;
-  countDocs(storeId: number, kind: CatalogKind): Promise<number>;
+  scanDocs(storeId: number, kind: DocKind, pageSize?: number): AsyncIterable<CatalogEntry[]>;
+  countDocs(storeId: number, kind: DocKind): Promise<number>;
   /** Change-log rows with seq > after, oldest first, at most `limit`. */
   changesSince(after: number, limit: number): Promise<CatalogChange[]>;
   /** The newest change-log seq (0 when empty). */

@@ -10,7 +10,7 @@
  * write concurrency is cheap; the lock also makes concurrent insertDocsIfAbsent trivially exact.
  */
 import type pg from 'pg';
-import type { CatalogChange, CatalogEntry, CatalogKind, CatalogStore } from '../ports.js';
+import type { CatalogChange, CatalogEntry, CatalogStore, DocKind } from '../ports.js';
 import { beginPostgresImport } from './import.js';
 import { chunk, LOCK_CATALOG, schemaLockId, toNumber, withTransaction } from './pool.js';
 import { checkPageSize, lastPerKey } from '../catalog-shared.js';
@@ -34,7 +34,7 @@ const REMOVE_DOCS = `WITH d AS (DELETE FROM catalog_docs WHERE store_id = $1::bi
 interface ChangeRow {
   seq: string;
   store_id: string;
-  kind: CatalogKind;
+  kind: DocKind;
   key: string;
 }
 

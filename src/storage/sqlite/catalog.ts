@@ -3,7 +3,7 @@
  * catalog_log rows, so a tailer never sees a document change without its log row or vice versa.
  * Per-row prepared statements are the fast path here: there is no network round trip to batch.
  */
-import type { CatalogChange, CatalogEntry, CatalogKind, CatalogStore } from '../ports.js';
+import type { CatalogChange, CatalogEntry, CatalogStore, DocKind } from '../ports.js';
 import { checkPageSize, lastPerKey } from '../catalog-shared.js';
 import { entryValues, toEntry, type DocRow, type SqliteDb } from './db.js';
 import { beginSqliteImport } from './import.js';
@@ -19,13 +19,13 @@ const DEFAULT_PAGE_SIZE = 1000;
 interface ChangeRow {
   seq: number;
   store_id: number;
-  kind: CatalogKind;
+  kind: DocKind;
   key: string;
 }
 
 /** The CatalogStore port over one SQLite connection. */
 export function createSqliteCatalog(db: SqliteDb): CatalogStore {
-  const appendLog = (storeId: number, kind: CatalogKind, key: string) => db.stmt(APPEND_LOG).run(storeId, kind, key);
+  const appendLog = (storeId: number, kind: DocKind, key: string) => db.stmt(APPEND_LOG).run(storeId, kind, key);
   const selectDocs = (where: string) => db.stmt(`SELECT ${DOC_COLUMNS} FROM catalog_docs WHERE store_id = ? AND kind = ? AND ${where}`);
 
   return {

@@ -1,0 +1,3 @@
+import { describeSearch } from './search.cases.js';
+
+describeSearch('SQLite', () => undefined);
