@@ -274,14 +274,16 @@ export function describeSearch(backend: string, databaseUrl: () => string | unde
         await search({ query: 'unicorn', visitor: 'ann' });
         await search({ query: 'laptop', visitor: 'bob' });
         await t.call('log/click', { product: s.result[0], visitor: 'ann', request_id: s.request_id });
+        clock += 60;
+        await t.call('log/sale', { sale: 'o1', visitor: 'ann', products: [{ id: s.result[0], price: 50, quantity: 2 }] });
         const day = new Date(T0 * 1000).toISOString().slice(0, 10);
         const a = (await t.call('analytics/searches', { from: day, to: day }, { priv: true, method: 'GET' })).body;
         expect(a).toMatchObject({ searches: 3 });
-        expect(a.top).toEqual(expect.arrayContaining([expect.objectContaining({ query: 'speaker', searches: 1, clicks: 1 })]));
+        expect(a.top).toEqual(expect.arrayContaining([{ query: 'speaker', searches: 1, zero_results: 0, clicks: 1, ctr: 1, orders: 1, units: 2, revenue: 100, conversion_rate: 1 }]));
         expect(a.zero_result).toEqual([{ query: 'unicorn', searches: 1 }]);
         expect(a.no_click.map((q: { query: string }) => q.query).sort()).toEqual(['laptop', 'unicorn']);
         const labels = (await t.call('analytics/labels', { from: day, to: day }, { priv: true, method: 'GET' })).body.labels;
-        expect(labels).toEqual(expect.arrayContaining([expect.objectContaining({ label: 'Search page', impressions: 1, clicks: 1 })]));
+        expect(labels).toEqual(expect.arrayContaining([expect.objectContaining({ label: 'Search page', impressions: 1, clicks: 1, orders: 1, revenue: 100 })]));
       });
 
       it('suggests the shop’s searches and the catalog’s words; popular lists the last two days', async () => {

@@ -18,6 +18,8 @@ export interface ClickRef {
   external: boolean;
   requestId: string | null;
   position: number | null;
+  /** The search query of the results the click came from (search clicks only). */
+  query?: string | null;
 }
 
 export interface LineAttribution {
@@ -26,7 +28,7 @@ export interface LineAttribution {
   price: number;
   channel: Channel;
   /** The credited click (no visitor: attribution is kept after privacy/forget). */
-  click: { time: number; labels: string[]; api: string | null; external: boolean; request_id: string | null; position: number | null } | null;
+  click: { time: number; labels: string[]; api: string | null; external: boolean; request_id: string | null; position: number | null; query?: string } | null;
 }
 
 export interface SaleAttribution {
@@ -62,7 +64,10 @@ export function attributeSale(lines: SaleLine[], saleTime: number, clicks: Click
         price: line.price,
         channel: click ? channelOf(click) : 'organic',
         click: click
-          ? { time: click.time, labels: click.labels ?? [click.api ?? 'log/click'], api: click.api, external: click.external, request_id: click.requestId, position: click.position }
+          ? {
+            time: click.time, labels: click.labels ?? [click.api ?? 'log/click'], api: click.api, external: click.external, request_id: click.requestId, position: click.position,
+            ...(click.query ? { query: click.query } : {}),
+          }
           : null,
       };
     }),

@@ -113,6 +113,12 @@ export function saleDeltas(sale: SaleRecord): RollupDelta[] {
   for (const l of credited) for (const label of new Set(l.click!.labels)) {
     out.push(delta(storeId, time, 'label_product', pair(label, l.product), '', sums([l], true), only));
   }
+  // A search query is credited once per order with the lines its clicks led to, like a label.
+  const byQuery = group(credited.filter((l) => l.click!.query), (l) => JSON.stringify([l.click!.query, l.click!.api ?? '']));
+  for (const [key, ls] of byQuery) {
+    const [query, api] = JSON.parse(key) as [string, string];
+    out.push(delta(storeId, time, 'query', query, api, sums(ls, true), only));
+  }
   for (const [product, ls] of group(lines, (l) => l.product)) {
     const attributed = ls.filter((l) => l.click !== null);
     const a = sums(attributed, false);

@@ -15,5 +15,6 @@ export async function personClicks(storage: Storage, storeId: number, who: { vis
   return events.map((e) => ({
     time: e.time, product: e.product ?? '', labels: e.labels ?? null, api: e.api ?? null,
     external: e.external ?? false, requestId: e.requestId ?? null, position: e.position ?? null,
+    query: typeof e.data?.query === 'string' ? e.data.query : null,
   }));
 }

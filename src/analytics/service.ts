@@ -88,7 +88,10 @@ export class AnalyticsService {
   async searches(storeId: number, q: AnalyticsQuery, limit = 50): Promise<SearchesAnswer> {
     await this.settle();
     const rows = await readRollups(this.storage, storeId, { from: q.from, to: q.to, kind: 'query', groupBy: 'name', api: q.api });
-    const queries = rows.map((r) => ({ query: r.name, searches: r.metrics.impressions, zero_results: r.metrics.zero_results, clicks: r.metrics.clicks, ctr: ctr(r.metrics) }));
+    const queries = rows.map((r) => ({
+      query: r.name, searches: r.metrics.impressions, zero_results: r.metrics.zero_results, clicks: r.metrics.clicks, ctr: ctr(r.metrics),
+      orders: r.metrics.orders, units: r.metrics.units, revenue: r.metrics.revenue, conversion_rate: ratio(r.metrics.orders, r.metrics.impressions),
+    }));
     const total = queries.reduce((n, x) => n + x.searches, 0);
     // A search without a click: estimated per query as searches minus clicks (floored at 0).
     const noClick = (x: (typeof queries)[number]) => Math.max(0, x.searches - x.clicks);

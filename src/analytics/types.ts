@@ -68,7 +68,7 @@ export interface SearchesAnswer {
   searches: number;
   zero_result_rate: number;
   no_click_rate: number;
-  top: Array<{ query: string; searches: number; zero_results: number; clicks: number; ctr: number }>;
+  top: Array<{ query: string; searches: number; zero_results: number; clicks: number; ctr: number; orders: number; units: number; revenue: number; conversion_rate: number }>;
   zero_result: Array<{ query: string; searches: number }>;
   no_click: Array<{ query: string; searches: number }>;
 }

@@ -48,7 +48,7 @@ export const SERIES_COLUMNS: Column<SeriesPoint>[] = [
   ...(['impressions', 'clicks', 'ctr', 'orders', 'revenue', 'attributed_orders', 'attributed_revenue'] as const).map((k) => col<SeriesPoint, typeof k>(k)),
 ];
 
-export const TOP_QUERY_COLUMNS: Column<SearchesAnswer['top'][number]>[] = (['query', 'searches', 'zero_results', 'clicks', 'ctr'] as const).map((k) =>
+export const TOP_QUERY_COLUMNS: Column<SearchesAnswer['top'][number]>[] = (['query', 'searches', 'zero_results', 'clicks', 'ctr', 'orders', 'units', 'revenue', 'conversion_rate'] as const).map((k) =>
   col<SearchesAnswer['top'][number], typeof k>(k),
 );
 

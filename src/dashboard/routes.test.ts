@@ -41,7 +41,7 @@ const fake: DashboardAnalytics = {
   }),
   labels: async () => [label('Home'), label('Cart, "upsell"\nline 2', { mean_position: null }), label('=HYPERLINK("x")')],
   products: async () => [{ product: 'p1', name: 'Toner, black', impressions: 5, clicks: 1, ctr: 0.2, orders: 1, units: 1, revenue: 9.99, attributed_orders: 1, attributed_units: 1, attributed_revenue: 9.99 }],
-  searches: async () => ({ searches: 2, zero_result_rate: 0.5, no_click_rate: 1, top: [{ query: 'toner', searches: 1, zero_results: 0, clicks: 0, ctr: 0 }], zero_result: [{ query: 'xyz', searches: 1 }], no_click: [] }),
+  searches: async () => ({ searches: 2, zero_result_rate: 0.5, no_click_rate: 1, top: [{ query: 'toner', searches: 1, zero_results: 0, clicks: 0, ctr: 0, orders: 0, units: 0, revenue: 0, conversion_rate: 0 }], zero_result: [{ query: 'xyz', searches: 1 }], no_click: [] }),
   timeseries: async (_s, q) => [point(q.from), point(q.from + 86400)],
   labelDetail: async () => ({ series: [point(1_700_000_000)], products: [], positions: [{ position: 1, clicks: 3 }] }),
   recentEvents: async (_s, after) => [{ seq: after + 1, type: 'click', time: 1_700_000_000, visitor: 'v1', product: 'p1', category: null, labels: ['Home'], api: 'recommendations/popular' }],

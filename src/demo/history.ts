@@ -9,6 +9,7 @@ import type { RequestInfo } from '../api/route.js';
 import type { Runtime } from '../runtime.js';
 import type { Doc, StoreRecord } from '../storage/ports.js';
 import { seededRandom } from '../random.js';
+import { recordImpression } from '../tracking/impressions.js';
 import { Ingest, type TrackContext } from '../tracking/ingest.js';
 
 const PLACEMENTS = [
@@ -18,7 +19,8 @@ const PLACEMENTS = [
   { label: 'Cart - Cross-sell', api: 'recommendations/complementary', size: 4, ctr: 0.05 },
   { label: 'Search results', api: 'search/search', size: 10, ctr: 0.2 },
 ];
-const QUERIES = ['toner', 'hp ink', 'usb-c cable', 'hdmi', 'privacy filter', 'laser printer', 'headset', 'mouse', 'ssd', 'webcam 4k'];
+// Real shop queries; a couple find nothing in the demo catalog, as some searches in any shop do.
+const QUERIES = ['toner', 'hp ink', 'usb-c cable', 'hdmi', 'privacy filter', 'laser printer', 'headset', 'mouse', 'ssd', 'webcam 4k', 'blu-ray', 'keybord'];
 const CONCURRENCY = 64;
 
 
@@ -29,37 +31,60 @@ function planVisit(v: number, start: number, random: () => number, products: Doc
   const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)];
   const visitor = `demo${v}`;
   const steps: Step[] = [];
+  // What the visitor clicked, filled in as the steps run (a search's results are known only then).
   const clicked: Doc[] = [];
+  let clicks = 0;
   let t = start;
   const pages = 2 + Math.floor(random() * 5);
   for (let page = 0; page < pages; page++) {
     const placement = pick(PLACEMENTS);
-    const keys = [...new Set(Array.from({ length: placement.size }, () => String(pick(products).id)))];
-    const requestId = Ingest.requestId();
-    const input = placement.api === 'search/search' ? { query: pick(QUERIES) } : {};
     const at = t;
-    steps.push((r) => r.ingest.queueImpression({ storeId, requestId, time: at, visitor, api: placement.api, labels: [placement.label], input, results: keys }));
-    steps.push((r, ctx) => r.tracker.view(ctx, 'product', keys[0], visitor, at + 5));
-    if (random() < placement.ctr * 2) {
-      // Shoppers click the top of a list more often than its end.
-      const n = Math.floor(random() * random() * keys.length);
-      steps.push((r, ctx) => r.tracker.click(ctx, { product: keys[n], visitor, request_id: requestId, n, time: at + 20 }));
-      clicked.push(products.find((p) => String(p.id) === keys[n])!);
+    const willClick = random() < placement.ctr * 2;
+    // Shoppers click the top of a list more often than its end.
+    const depth = random() * random();
+    if (willClick) clicks++;
+    if (placement.api === 'search/search') {
+      const query = pick(QUERIES);
+      // The real search path: the search service ranks, the impression records what it showed.
+      steps.push(async (r, ctx) => {
+        const found = await r.search.products(storeId, { query, limit: placement.size, visitor }, at);
+        const requestId = await recordImpression(r.ingest, ctx, { visitor, api: placement.api, labels: [placement.label], input: { query, count: found.count }, results: found.keys, time: at });
+        if (!willClick || found.keys.length === 0) return;
+        const n = Math.floor(depth * found.keys.length);
+        await r.tracker.click(ctx, { product: found.keys[n], visitor, request_id: requestId, n, time: at + 20 });
+        clicked.push(products.find((p) => String(p.id) === found.keys[n])!);
+      });
+    } else {
+      const keys = [...new Set(Array.from({ length: placement.size }, () => String(pick(products).id)))];
+      const requestId = Ingest.requestId();
+      steps.push((r) => r.ingest.queueImpression({ storeId, requestId, time: at, visitor, api: placement.api, labels: [placement.label], input: {}, results: keys }));
+      steps.push((r, ctx) => r.tracker.view(ctx, 'product', keys[0], visitor, at + 5));
+      if (willClick) {
+        const n = Math.floor(depth * keys.length);
+        steps.push(async (r, ctx) => {
+          await r.tracker.click(ctx, { product: keys[n], visitor, request_id: requestId, n, time: at + 20 });
+          clicked.push(products.find((p) => String(p.id) === keys[n])!);
+        });
+      }
     }
     t += 60 + random() * 240;
   }
-  const buysClicked = clicked.length > 0 && random() < 0.35;
+  const buysClicked = clicks > 0 && random() < 0.35;
   const buysOther = random() < 0.06;
+  const other = pick(products);
+  const alsoOther = random() < 0.3;
+  const email = random() < 0.5 ? `shopper${v % 97}@example.com` : undefined;
+  const quantities = [1 + Math.floor(random() * 2), 1 + Math.floor(random() * 2)];
   if (buysClicked || buysOther) {
-    const lines = buysClicked ? [clicked[0]] : [];
-    if (buysOther || random() < 0.3) lines.push(pick(products));
-    const email = random() < 0.5 ? `shopper${v % 97}@example.com` : undefined;
-    const quantities = lines.map(() => 1 + Math.floor(random() * 2));
     const at = t + 120;
-    const unique = [...new Map(lines.map((p, i) => [String(p.id), { id: p.id as string | number, price: Number(p.price ?? 0), quantity: quantities[i] }])).values()];
-    steps.push((r, ctx) => r.tracker.sale(ctx, { sale: `demo-${v}`, visitor, email, time: at, products: unique }));
+    steps.push((r, ctx) => {
+      const lines = buysClicked && clicked.length > 0 ? [clicked[0]] : [];
+      if (buysOther || alsoOther || lines.length === 0) lines.push(other);
+      const unique = [...new Map(lines.map((p, i) => [String(p.id), { id: p.id as string | number, price: Number(p.price ?? 0), quantity: quantities[i] }])).values()];
+      return r.tracker.sale(ctx, { sale: `demo-${v}`, visitor, email, time: at, products: unique });
+    });
   }
-  return { steps, clicks: clicked.length, sale: buysClicked || buysOther, pages };
+  return { steps, clicks, sale: buysClicked || buysOther, pages };
 }
 
 /** Writes `days` days of shopper history ending at `now` into the demo store. */

@@ -193,7 +193,7 @@ export class SearchService {
       const words = typed.trim().split(' ');
       const last = words.pop() ?? '';
       const head = words.length > 0 ? `${words.join(' ')} ` : '';
-      if (last.length >= 1) for (const term of ix.products.prefixTerms(last, limit * 2)) add(`${head}${term}`);
+      if (last.length >= 1) for (const term of ix.products.prefixTerms(last, limit * 2)) if (term !== last) add(`${head}${term}`);
     }
     return out.slice(0, limit);
   }

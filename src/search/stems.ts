@@ -1,6 +1,4 @@
-/**
- * Other forms of a word in an index, by light stem and language.
- */
+/** Other forms of a word among an index's terms (query planning). */
 import { stem, type Language } from './languages.js';
 
 /** What a stem lookup reads of its index. */

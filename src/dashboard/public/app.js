@@ -257,7 +257,8 @@
         return [
           h('h1', null, 'Searches'),
           h('div', { class: 'kpis' }, card('Searches', FMT.int(s.searches)), card('Zero-result rate', FMT.pct(s.zero_result_rate)), card('No-click rate', FMT.pct(s.no_click_rate))),
-          table('Top queries', [QUERY_COLUMNS[0], QUERY_COLUMNS[1], { key: 'zero_results', label: 'Zero results', fmt: FMT.int, num: true }, { key: 'clicks', label: 'Clicks', fmt: FMT.int, num: true }, { key: 'ctr', label: 'CTR', fmt: FMT.pct, num: true }],
+          table('Top queries', [QUERY_COLUMNS[0], QUERY_COLUMNS[1], { key: 'zero_results', label: 'Zero results', fmt: FMT.int, num: true }, { key: 'clicks', label: 'Clicks', fmt: FMT.int, num: true }, { key: 'ctr', label: 'CTR', fmt: FMT.pct, num: true },
+            { key: 'orders', label: 'Orders', fmt: FMT.int, num: true }, { key: 'revenue', label: 'Revenue', fmt: FMT.money, num: true }, { key: 'conversion_rate', label: 'Conversion', fmt: FMT.pct, num: true }],
             s.top, { id: 'top-queries-table', csv: apiUrl('searches-top.csv') }),
           table('Zero-result queries', QUERY_COLUMNS, s.zero_result, { id: 'zero-result-table', csv: apiUrl('searches-zero-result.csv') }),
           table('Queries without a click', QUERY_COLUMNS, s.no_click, { id: 'no-click-table', csv: apiUrl('searches-no-click.csv') }),
