@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnRelevo } from '../bench/lib/processes.js';
-import { createBenchStore, type BenchStore } from '../bench/lib/stores.js';
+import { createBenchStore } from '../bench/lib/stores.js';
+import { Client } from './http-client.js';
 import { byStart, eventsInTimeOrder, type Split } from './data.js';
 import { Metrics, withoutSeen } from './metrics.js';
 import type { MethodResult } from './offline.js';
@@ -22,28 +23,6 @@ export interface HttpReplay {
 
 /** Product IDs as the data spells them: numbers when numeric, so Clerk clients see numbers. */
 const asId = (item: string): string | number => (/^\d{1,15}$/.test(item) ? Number(item) : item);
-
-class Client {
-  constructor(readonly base: string, readonly store: BenchStore) {}
-
-  /** POSTs a call; returns the body, the status and the latency in ms. */
-  async call(endpoint: string, args: Record<string, unknown>, priv = false): Promise<{ status: number; body: any; ms: number }> {
-    const started = process.hrtime.bigint();
-    const res = await fetch(`${this.base}/v2/${endpoint}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) relevo-eval' },
-      body: JSON.stringify({ key: this.store.publicKey, ...(priv ? { private_key: this.store.privateKey } : {}), ...args }),
-    });
-    const body = await res.json();
-    return { status: res.status, body, ms: Number(process.hrtime.bigint() - started) / 1e6 };
-  }
-
-  async must(endpoint: string, args: Record<string, unknown>, priv = false): Promise<any> {
-    const r = await this.call(endpoint, args, priv);
-    if (r.status !== 200) throw new Error(`${endpoint} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
-    return r.body;
-  }
-}
 
 /** Runs the whole HTTP protocol on a fresh server; progress goes to stderr. */
 export async function replayOverHttp(split: Split, log: (line: string) => void): Promise<HttpReplay> {

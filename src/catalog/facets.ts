@@ -34,10 +34,11 @@ const MAX_UNIT_FACETS = 100;
 const RANGE_ABOVE_DISTINCT = 10;
 const TARGET_BUCKETS = 6;
 const MAX_BUCKETS_CONSIDERED = 1000;
+const MAX_USEFUL_BUCKETS = 50;
 const MAX_DECIMALS = 6;
 const NICE = [1, 2, 2.5, 5];
 
-type Scalar = string | number | boolean;
+export type Scalar = string | number | boolean;
 interface Tally {
   name: string;
   values: Map<Scalar, { value: Scalar; count: number }>;
@@ -93,13 +94,21 @@ function count(t: Tally, v: unknown): void {
 }
 
 function facetsOf(t: Tally, ctx: FacetContext): Facet[] {
-  const entries = [...t.values.values()];
-  if (t.numeric && !t.list && t.name !== 'categories' && entries.length > RANGE_ABOVE_DISTINCT) {
+  return facetsFromCounts(t.name, [...t.values.values()], t.numeric, t.list, ctx);
+}
+
+/**
+ * The facets of one attribute from its distinct values and their counts (as computeFacets
+ * tallies them; the search index counts its own columns and finishes here, so both agree).
+ * `numeric`: every counted value was a number; `list`: some document held a list.
+ */
+export function facetsFromCounts(name: string, entries: Array<{ value: Scalar; count: number }>, numeric: boolean, list: boolean, ctx: FacetContext): Facet[] {
+  if (numeric && !list && name !== 'categories' && entries.length > RANGE_ABOVE_DISTINCT) {
     return rangeFacets(entries as { value: number; count: number }[]);
   }
   const units: Facet[] = entries.map(({ value, count }) => ({
     type: 'unit',
-    name: t.name === 'categories' ? (ctx.categoryName(String(value)) ?? String(value)) : String(value),
+    name: name === 'categories' ? (ctx.categoryName(String(value)) ?? String(value)) : String(value),
     value,
     count,
   }));
@@ -150,7 +159,11 @@ function bestBoundaries(min: number, max: number, decimals: number): number[] {
     for (const m of NICE) {
       if (m === 2.5 && k + decimals < 1) continue; // 2.5 × 10^k must be a multiple of the unit
       const stepDecimals = Math.max(0, m === 2.5 ? 1 - k : -k);
-      const bounds = boundaries(min, max, round(m * 10 ** k, stepDecimals), stepDecimals);
+      const step = round(m * 10 ** k, stepDecimals);
+      // A step giving far more buckets than the target never wins (some nice step always gives
+      // 3..15), so its boundaries are not built: that loop was most of a range facet's cost.
+      if ((max - min) / step > MAX_USEFUL_BUCKETS) continue;
+      const bounds = boundaries(min, max, step, stepDecimals);
       if (!bounds) continue;
       const off = Math.abs(bounds.length - 1 - TARGET_BUCKETS);
       if (!best || off <= Math.abs(best.length - 1 - TARGET_BUCKETS)) best = bounds;

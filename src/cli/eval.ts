@@ -6,20 +6,26 @@ import type { Command } from 'commander';
 export function registerEvalCommand(program: Command): void {
   program
     .command('eval')
-    .description('replay a click stream through the HTTP API and report HR/MRR@5/20 next to reference methods')
-    .option('--data <name>', 'yoochoose (train_tr → train_valid) or diginetica (the SR-GNN sample protocol)', 'yoochoose')
+    .description('recommendation (HR/MRR@5/20) or search (nDCG@10) quality through the HTTP API, next to reference methods')
+    .option('--data <name>', 'yoochoose (train_tr → train_valid), diginetica (the SR-GNN sample protocol) or chorus (search relevance)', 'yoochoose')
     .option('--data-dir <dir>', 'the shared data directory (default: ../shared/data next to the repo)')
     .option('--if-present', 'exit 0 with a message when the data is missing')
     .option('--min-hr20 <x>', 'exit 1 when visitor/complementary HR@20 (seen allowed) is below x')
     .option('--offline', 'in-process methods only, no server (quick tuning; nothing written)')
     .option('--no-write', 'print only')
-    .action(async (opts: { data: string; dataDir?: string; ifPresent?: boolean; minHr20?: string; offline?: boolean; write: boolean }) => {
-      if (opts.data !== 'yoochoose' && opts.data !== 'diginetica') {
-        process.stderr.write(`relevo eval: --data must be yoochoose or diginetica\n`);
+    .option('--sessions <n>', 'chorus: simulated shopper sessions per query for the learning measurement', '10')
+    .action(async (opts: { data: string; dataDir?: string; ifPresent?: boolean; minHr20?: string; offline?: boolean; write: boolean; sessions: string }) => {
+      if (opts.data !== 'yoochoose' && opts.data !== 'diginetica' && opts.data !== 'chorus') {
+        process.stderr.write(`relevo eval: --data must be yoochoose, diginetica or chorus\n`);
         process.exit(2);
       }
-      const { runEval } = await import('../../eval/run.js');
       const { ROOT } = await import('../../bench/lib/processes.js');
+      if (opts.data === 'chorus') {
+        const { runSearchEval } = await import('../../eval/search-eval.js');
+        const dataDir = opts.dataDir ?? join(ROOT, '..', 'shared', 'data');
+        process.exit(await runSearchEval({ dataDir, ifPresent: Boolean(opts.ifPresent), write: opts.write, sessions: Number(opts.sessions) }));
+      }
+      const { runEval } = await import('../../eval/run.js');
       const code = await runEval({
         data: opts.data,
         dataDir: opts.dataDir ?? join(ROOT, '..', 'shared', 'data'),

@@ -28,15 +28,21 @@ export interface RankWeights {
   near: number;
   /** Share of the best text score a fully learned product gains. */
   learned: number;
-  /** Share of the best text score the strongest personal affinity adds. */
+  /** How much the strongest personal affinity multiplies a product's score by (1 + personal). */
   personal: number;
   /** Share of the best text score the most popular product adds. */
   popular: number;
   /** How many of the best text matches get the name-field (proximity) pass. */
   proximityDepth: number;
+  /**
+   * How many of the best text matches the popularity and personal signals re-rank (they are a
+   * few per cent of a score: past this depth they could not lift a match onto the first pages).
+   * Learned boosts and merchandising apply to every match.
+   */
+  signalDepth: number;
 }
 
-export const DEFAULT_WEIGHTS: RankWeights = { allInName: 1.1, phrase: 0.6, near: 0.25, learned: 0.6, personal: 0.08, popular: 0.1, proximityDepth: 200 };
+export const DEFAULT_WEIGHTS: RankWeights = { allInName: 1.1, phrase: 0.6, near: 0.25, learned: 0.6, personal: 0.1, popular: 0.1, proximityDepth: 200, signalDepth: 1000 };
 
 export interface Ranked {
   slot: number;
@@ -92,8 +98,11 @@ export function rankMatches(index: SearchIndex, clauses: Clause[], result: Match
     if (i < w.proximityDepth && pairs.length > 0) score += meanClause * proximity(index.sequenceOf(m.slot), pairs, w);
     const key = index.keyOf(m.slot);
     if (signals.learned) score += best * w.learned * signals.learned(key);
-    if (signals.personal) score += best * w.personal * signals.personal(key);
-    if (signals.popular) score += best * w.popular * signals.popular(key);
+    // Multiplied, not added: a visitor's taste reorders comparable matches, it never lifts a weak one.
+    if (i < w.signalDepth) {
+      if (signals.personal) score *= 1 + w.personal * signals.personal(key);
+      if (signals.popular) score += best * w.popular * signals.popular(key);
+    }
     if (signals.merchandising) score *= signals.merchandising(key);
     out.push({ slot: m.slot, key, score: relaxed ? score + tierOf(m) * best * 10 : score });
   }

@@ -183,6 +183,11 @@ export class SearchIndex {
     return this.keySlot.has(key);
   }
 
+  /** The live slot of a document, or -1. */
+  slotOf(key: string): number {
+    return this.keySlot.get(key) ?? -1;
+  }
+
   /** Adds or replaces a document; visible to the next search. */
   upsert(key: string, doc: Doc): void {
     this.remove(key);

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { CatalogService } from '../catalog/catalog-service.js';
 import type { CatalogState } from '../catalog/catalog-state.js';
-import { computeFacets, type Facet } from '../catalog/facets.js';
+import type { Facet } from '../catalog/facets.js';
 import { makeFilter } from '../catalog/filter.js';
 import { pickAttributes } from '../catalog/product-read.js';
 import type { Models } from '../recommend/models.js';
@@ -24,6 +24,8 @@ import { normalizeQuery } from './query-plan.js';
 import type { QueryStats } from './query-stats.js';
 import type { RankSignals } from './rank.js';
 import { rulesOf, type AppliedRules, type CompiledRules } from './rules.js';
+import { FacetColumns } from './facet-columns.js';
+import type { SearchIndex } from './search-index.js';
 import { StoreIndexes } from './store-indexes.js';
 
 export interface ProductSearchRequest {
@@ -63,6 +65,7 @@ const POPULAR_DAYS = 2;
 export class SearchService {
   private readonly indexes = new WeakMap<CatalogState, StoreIndexes>();
   private readonly open = new Set<StoreIndexes>();
+  private readonly columns = new WeakMap<SearchIndex, FacetColumns>();
 
   constructor(
     private readonly catalog: CatalogService,
@@ -84,6 +87,13 @@ export class SearchService {
       this.open.add(ix);
     }
     return ix;
+  }
+
+  /** The facet columns of the store's current product index. */
+  private columnsOf(ix: StoreIndexes, state: CatalogState): FacetColumns {
+    let columns = this.columns.get(ix.products);
+    if (!columns) this.columns.set(ix.products, (columns = new FacetColumns(ix.products, (key) => state.products.get(key))));
+    return columns;
   }
 
   /** The store's search language: the request's, else the store's setting, else English. */
@@ -109,41 +119,42 @@ export class SearchService {
     });
     const predicate = makeFilter(req.filter, { categoryDescendants: (id) => state.categoryDescendants(id) });
     const excluded = new Set((req.exclude ?? []).map(String));
-    const shown = (key: string): Doc | undefined => {
-      const doc = state.products.get(key);
-      return doc && doc.index !== false && !excluded.has(key) && !applied.hidden.has(key) ? doc : undefined;
-    };
+    // Every indexed document is searchable and current; documents are read only when a filter,
+    // an exclusion, a rule or a sort needs them, and for the page.
+    const needDocs = predicate !== null || excluded.size > 0 || applied.hidden.size > 0 || applied.keepOnly.length > 0;
+    const passes = (key: string, doc: Doc) => !excluded.has(key) && !applied.hidden.has(key) && (!predicate || predicate(doc)) && applied.keepOnly.every((keep) => keep(doc));
     // Pins come first, in their order, past the filter (they are the shop's explicit choice).
-    const pinned: Array<[string, Doc]> = [];
+    const pinned: Array<{ key: string; slot: number }> = [];
     const pinSet = new Set<string>();
     for (const key of applied.pins) {
-      const doc = shown(key);
-      if (doc && !pinSet.has(key)) {
-        pinned.push([key, doc]);
-        pinSet.add(key);
-      }
+      const slot = ix.products.slotOf(key);
+      if (slot === -1 || pinSet.has(key) || excluded.has(key) || applied.hidden.has(key)) continue;
+      pinned.push({ key, slot });
+      pinSet.add(key);
     }
-    let matches: Array<[string, Doc]> = [];
+    let matches: Array<{ key: string; slot: number }> = [];
     for (const r of core.ranked) {
       if (pinSet.has(r.key)) continue;
-      const doc = shown(r.key);
-      if (!doc || (predicate && !predicate(doc)) || !applied.keepOnly.every((keep) => keep(doc))) continue;
-      matches.push([r.key, doc]);
+      if (needDocs && !passes(r.key, state.products.get(r.key)!)) continue;
+      matches.push(r);
     }
-    if (req.orderby) matches = sortBy(matches, req.orderby, req.order ?? 'asc');
+    if (req.orderby) {
+      const sorted = sortBy(matches.map((m) => [m.key, state.products.get(m.key)!] as [string, Doc]), req.orderby, req.order ?? 'asc');
+      matches = sorted.map(([key]) => ({ key, slot: ix.products.slotOf(key) }));
+    }
     const all = pinned.concat(matches);
     const offset = req.offset ?? 0;
-    const page = all.slice(offset, offset + req.limit);
+    const page = all.slice(offset, offset + req.limit).map(({ key, slot }) => ({ key, slot, doc: state.products.get(key)! }));
     const answer: ProductSearchAnswer = {
-      keys: page.map(([k]) => k),
-      result: page.map(([, d]) => d.id as Id),
+      keys: page.map((p) => p.key),
+      result: page.map((p) => p.doc.id as Id),
       count: all.length,
-      facets: req.facets && req.facets.length > 0 ? computeFacets(all.map(([, d]) => d), req.facets, { categoryName: (id) => state.categoryName(id) }) : null,
+      facets: req.facets && req.facets.length > 0 ? this.columnsOf(ix, state).facets(all.map((m) => m.slot), req.facets, { categoryName: (id) => state.categoryName(id) }) : null,
       noExactMatch: core.noExactMatch && pinned.length === 0,
       redirect: applied.redirect,
-      completed: completeQuery(req.query, page.length > 0 ? ix.products.sequenceOf(slotOf(core.ranked, page[0][0])) : []),
+      completed: completeQuery(req.query, page.length > 0 ? ix.products.sequenceOf(page[0].slot) : []),
     };
-    if (req.attributes && req.attributes.length > 0) answer.productData = page.map(([, d]) => pickAttributes(d, req.attributes));
+    if (req.attributes && req.attributes.length > 0) answer.productData = page.map((p) => pickAttributes(p.doc, req.attributes));
     if (req.debug) answer.debug = { query, language, ...applied.debug, clauses: core.plan.clauses.map((c) => c.words.join(' ')) };
     return answer;
   }
@@ -263,10 +274,6 @@ function pinAndHide(ranked: string[], rule: { pin: string[]; hide: Set<string> }
   return out;
 }
 
-function slotOf(ranked: Array<{ key: string; slot: number }>, key: string): number {
-  return ranked.find((r) => r.key === key)?.slot ?? -1;
-}
-
 /** The query with its last word completed as the best result's name spells it ("lapt" → "laptop"). */
 export function completeQuery(query: string, sequence: string[]): string {
   const words = fold(query).trim().split(/\s+/);
@@ -288,13 +295,16 @@ function affinity(state: CatalogState, history: string[]): (key: string) => numb
     if (typeof doc.brand === 'string') brands.set(doc.brand, (brands.get(doc.brand) ?? 0) + w);
     if (Array.isArray(doc.categories)) for (const c of doc.categories) categories.set(String(c), (categories.get(String(c)) ?? 0) + w);
   });
-  const top = Math.max(1e-9, ...brands.values(), ...categories.values());
+  const topBrand = Math.max(1e-9, ...brands.values());
+  const topCategory = Math.max(1e-9, ...categories.values());
+  // A brand says more about a shopper's taste than a category they browsed.
+  const brandShare = categories.size === 0 ? 1 : brands.size === 0 ? 0 : 0.6;
   return (key) => {
     const doc = state.products.get(key);
     if (!doc) return 0;
     const b = typeof doc.brand === 'string' ? brands.get(doc.brand) ?? 0 : 0;
     let c = 0;
     if (Array.isArray(doc.categories)) for (const id of doc.categories) c = Math.max(c, categories.get(String(id)) ?? 0);
-    return Math.min(1, (b + c) / (2 * top));
+    return Math.min(1, (brandShare * b) / topBrand + ((1 - brandShare) * c) / topCategory);
   };
 }

@@ -10,6 +10,8 @@ import type { Logger } from 'pino';
 import type { CatalogState, MemoryKind } from '../catalog/catalog-state.js';
 import type { Doc } from '../storage/ports.js';
 import { CATEGORY_FIELDS, PAGE_FIELDS, productFields } from './fields.js';
+import { parseLanguage } from './languages.js';
+import { rulesOf } from './rules.js';
 import { SearchIndex } from './search-index.js';
 
 const REBUILD_MIN_DELTA = 1000;
@@ -40,6 +42,8 @@ export class StoreIndexes {
     const started = Date.now();
     const docs = [...this.state.products].filter(([, d]) => searchable(d));
     const index = new SearchIndex(docs, productFields(this.state));
+    // The store language's stem map now, not on the first search.
+    index.stems.forms('', parseLanguage(rulesOf(this.state).settings.language ?? 'english'));
     if (docs.length >= 1000) this.log?.info({ products: docs.length, terms: index.vocabulary.size, ms: Date.now() - started }, 'search index built');
     return index;
   }
