@@ -83,11 +83,12 @@ export class Vocabulary {
 
   /**
    * Terms within `maxEdits` Damerau-Levenshtein edits (insert, delete, substitute, swap two
-   * neighbours) of `word`, at most `limit` of them, nearest first.
+   * neighbours) of `word`, at most `limit` of them, nearest first; the first `fixedPrefix`
+   * letters must match exactly (it bounds the walk: a second typo in the first letter is rare).
    */
-  fuzzy(word: string, maxEdits: number, limit = 64): FuzzyMatch[] {
+  fuzzy(word: string, maxEdits: number, limit = 64, fixedPrefix = 0): FuzzyMatch[] {
     const m = word.length;
-    if (maxEdits <= 0 || m === 0 || m > 60) return [];
+    if (maxEdits <= 0 || m === 0 || m > 60 || fixedPrefix >= m) return [];
     const width = m + 1;
     const maxDepth = m + maxEdits;
     // rows[d] is the DP row of the trie prefix of length d.
@@ -96,7 +97,22 @@ export class Vocabulary {
     const chars = new Uint16Array(maxDepth + 2);
     const out: FuzzyMatch[] = [];
     const stack: number[] = [];
-    for (let c = this.firstChild[0]; c !== -1; c = this.nextSibling[c]) stack.push(c);
+    // The first `fixedPrefix` letters must match as they are: walk them, filling their rows.
+    let start = 0;
+    for (let d = 1; d <= fixedPrefix; d++) {
+      let c = this.firstChild[start];
+      while (c !== -1 && this.nodeChar[c] !== word.charCodeAt(d - 1)) c = this.nextSibling[c];
+      if (c === -1) return [];
+      start = c;
+      chars[d] = word.charCodeAt(d - 1);
+      rows[d * width] = d;
+      for (let j = 1; j <= m; j++) {
+        const cost = word.charCodeAt(j - 1) === chars[d] ? 0 : 1;
+        rows[d * width + j] = Math.min(rows[(d - 1) * width + j] + 1, rows[d * width + j - 1] + 1, rows[(d - 1) * width + j - 1] + cost);
+      }
+      if (this.nodeTerm[c] !== -1 && rows[d * width + m] <= maxEdits) out.push({ id: this.nodeTerm[c], distance: rows[d * width + m] });
+    }
+    for (let c = this.firstChild[start]; c !== -1; c = this.nextSibling[c]) stack.push(c);
     while (stack.length > 0) {
       const node = stack.pop()!;
       const d = this.nodeDepth[node];

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { CatalogState } from '../catalog/catalog-state.js';
+import { computeFacets } from '../catalog/facets.js';
+import { searchCore } from './core.js';
+import { FacetColumns } from './facet-columns.js';
+import { productFields } from './fields.js';
+import { SearchIndex } from './search-index.js';
+
+const docs: Array<[string, Record<string, unknown>]> = [
+  ['1', { id: 1, name: 'Privacy filter for notebooks', brand: 'Acme', price: 10, colors: ['red', 'blue'] }],
+  ['2', { id: 2, name: 'HP 250 Notebook', brand: 'HP', price: 300, colors: ['black'] }],
+  ['3', { id: 3, name: 'Notebook sleeve', brand: 'Acme', price: 15.5, description: 'fits a notebook' }],
+];
+const keys = (index: SearchIndex, q: string) => searchCore(index, q, { language: 'english' }).ranked.map((r) => r.key);
+
+describe('SearchIndex', () => {
+  it('ranks what a name is above what it fits ("filter for notebooks")', () => {
+    const index = new SearchIndex(docs, productFields(new CatalogState()));
+    expect(keys(index, 'notebook')[2]).toBe('1');
+  });
+
+  it('indexes changes in the delta at once, and a removal hides the old version', () => {
+    const index = new SearchIndex(docs, productFields(new CatalogState()));
+    index.upsert('2', { id: 2, name: 'HP 250 Laptop', brand: 'HP' });
+    expect(keys(index, 'laptop')).toEqual(['2']);
+    expect(keys(index, 'notebook').sort()).toEqual(['1', '3']);
+    index.upsert('4', { id: 4, name: 'Laptop stand' });
+    expect(keys(index, 'lapt').sort()).toEqual(['2', '4']);
+    expect(keys(index, 'laptpo').sort()).toEqual(['2', '4']); // a typo of a delta-only term
+    index.remove('4');
+    expect(keys(index, 'laptop')).toEqual(['2']);
+    expect(index.size).toBe(3);
+    expect(index.deltaSize).toBe(2);
+  });
+
+  it('counts facets from its columns exactly as computeFacets does over the documents', () => {
+    const more = Array.from({ length: 40 }, (_, i) => [`m${i}`, { id: `m${i}`, name: `Notebook ${i}`, brand: ['Acme', 'HP', 'Dell'][i % 3], price: i * 7.25, colors: i % 2 ? ['red'] : [] }] as [string, Record<string, unknown>]);
+    const all = [...docs, ...more];
+    const index = new SearchIndex(all, productFields(new CatalogState()));
+    index.upsert('m1', { id: 'm1', name: 'Notebook one', brand: 'Lenovo', price: 1 });
+    const current = new Map(all);
+    current.set('m1', { id: 'm1', name: 'Notebook one', brand: 'Lenovo', price: 1 });
+    const columns = new FacetColumns(index, (k) => current.get(k));
+    const ranked = searchCore(index, 'notebook', { language: 'english' }).ranked;
+    const ctx = { categoryName: () => undefined };
+    const expected = computeFacets(ranked.map((r) => current.get(r.key)!), ['brand', 'price', 'colors'], ctx);
+    expect(columns.facets(ranked.map((r) => r.slot), ['brand', 'price', 'colors'], ctx)).toEqual(expected);
+  });
+});
