@@ -52,6 +52,13 @@ async function makeHistory(): Promise<void> {
       }
     }
   }
+  // Searches through search/search: one clicked and bought, one that finds nothing, one never clicked.
+  const found = await call('search/search', { query: 'Toner zz9', limit: 5, visitor: 'searcher', labels: ['Search page'] });
+  const toner = await call('search/search', { query: 'toner', limit: 5, visitor: 'searcher', labels: ['Search page'] });
+  await call('log/click', { product: toner.result[0], visitor: 'searcher', request_id: toner.request_id });
+  await call('log/sale', { sale: 'search-1', visitor: 'searcher', products: [{ id: toner.result[0], price: 30, quantity: 1 }] });
+  await call('search/search', { query: 'unicornium', limit: 5, visitor: 'searcher', labels: ['Search page'] });
+  if (found.status !== 'ok') throw new Error('search failed');
   await call('log/sale', { sale: 'organic-1', visitor: 'walkin', products: [{ id: (await call('recommendations/popular', { limit: 1 })).result[0], price: 99.5, quantity: 1 }] });
 }
 
@@ -203,6 +210,29 @@ describe('dashboard in Chromium', () => {
     const home = lines.find((l) => l.startsWith('Home page,'))!.split(',');
     expect(Number(home[1])).toBe(api['Home page'].impressions);
     expect(Number(home[4])).toBe(api['Home page'].clicks);
+  });
+
+  it('shows top, zero-result and no-click queries as analytics/searches counts them', async () => {
+    let request = '';
+    page.on('request', (r) => {
+      if (r.url().includes('/dashboard/api/searches')) request = r.url();
+    });
+    await page.goto(`${base}/dashboard/searches`);
+    await rendered();
+    const q = new URL(request).searchParams;
+    const params = new URLSearchParams({ key: 'demo', private_key: privateKey, from: q.get('from')!, to: q.get('to')! });
+    const api = await (await fetch(`${base}/v2/analytics/searches?${params}`, { headers: { 'user-agent': UA } })).json();
+    const cells = (table: string, key: string) => page.$$eval(`#${table} tbody td[data-key="${key}"]`, (tds) => tds.map((td) => (td as HTMLElement).dataset.value));
+    const topQueries = await cells('top-queries-table', 'query');
+    expect(topQueries).toEqual(expect.arrayContaining(['toner', 'unicornium']));
+    const row = api.top.find((r: { query: string }) => r.query === 'toner');
+    const i = topQueries.indexOf('toner');
+    expect(Number((await cells('top-queries-table', 'searches'))[i])).toBe(row.searches);
+    expect(Number((await cells('top-queries-table', 'orders'))[i])).toBe(row.orders);
+    expect(row.orders).toBeGreaterThan(0);
+    expect(await cells('zero-result-table', 'query')).toContain('unicornium');
+    expect(await cells('no-click-table', 'query')).toEqual(expect.arrayContaining(['unicornium', 'toner zz9']));
+    await shot('searches-queries');
   });
 
   it('shows one label, searches, products and the live feed', async () => {
