@@ -42,7 +42,7 @@ export interface RankWeights {
   signalDepth: number;
 }
 
-export const DEFAULT_WEIGHTS: RankWeights = { allInName: 1.1, phrase: 0.6, near: 0.25, learned: 0.6, personal: 0.1, popular: 0.1, proximityDepth: 200, signalDepth: 1000 };
+export const DEFAULT_WEIGHTS: RankWeights = { allInName: 1.1, phrase: 0.6, near: 0.25, learned: 0.6, personal: 0.1, popular: 0.1, proximityDepth: 200, signalDepth: 300 };
 
 export interface Ranked {
   slot: number;

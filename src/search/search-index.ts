@@ -29,46 +29,92 @@ const VALUE_GAP = 50;
 const AFTER_FOR_WEIGHT = 0.25;
 const FOR_WORDS = new Set(['for', 'fur', 'til', 'voor', 'pour']);
 
-/** One analysed document: per term its field mask, per field tf; name-field terms in order. */
-interface Analysed {
-  tf: Map<string, { mask: number; tf: number[] }>;
-  lengths: number[];
-  sequence: string[];
+/** Terms numbered as they are met (a build's working numbering, or the delta's). */
+class TermTable {
+  readonly ids = new Map<string, number>();
+  readonly terms: string[] = [];
+
+  idOf(term: string): number {
+    let id = this.ids.get(term);
+    if (id === undefined) {
+      id = this.terms.length;
+      this.terms.push(term);
+      this.ids.set(term, id);
+    }
+    return id;
+  }
 }
 
-function analyse(doc: Doc, fields: FieldSpec[], sequenceField: number): Analysed {
-  const tf = new Map<string, { mask: number; tf: number[] }>();
-  const lengths: number[] = [];
-  let sequence: string[] = [];
-  fields.forEach((f, fi) => {
+/** One analysed document: its distinct terms (table ids), their tf per field and field masks; its name's terms in order. */
+interface Analysed {
+  ids: Int32Array;
+  /** ids.length × fields: tf of term i in field f at i * fields + f. */
+  tf: Float32Array;
+  masks: Uint8Array;
+  lengths: Float32Array;
+  sequence: Int32Array;
+}
+
+/** Reused between documents, so analysing one allocates only its result. */
+class Scratch {
+  readonly local = new Map<number, number>();
+  ids: number[] = [];
+  tf = new Float64Array(1024);
+  masks: number[] = [];
+  sequence: number[] = [];
+}
+
+function analyse(doc: Doc, fields: FieldSpec[], sequenceField: number, table: TermTable, scratch: Scratch): Analysed {
+  const F = fields.length;
+  const { local, ids, masks, sequence } = scratch;
+  local.clear();
+  ids.length = 0;
+  masks.length = 0;
+  sequence.length = 0;
+  const lengths = new Float32Array(F);
+  for (let fi = 0; fi < F; fi++) {
     let pos = 0;
-    let length = 0;
-    for (const value of f.values(doc)) {
+    for (const value of fields[fi].values(doc)) {
       const tokens = tokenize(value, pos);
       let share = 1;
       for (const t of tokens) {
-        let e = tf.get(t.term);
-        if (!e) tf.set(t.term, (e = { mask: 0, tf: new Array<number>(fields.length).fill(0) }));
-        e.mask |= 1 << fi;
-        e.tf[fi] += share;
-        if (!t.joined) length++;
+        const id = table.idOf(t.term);
+        let li = local.get(id);
+        if (li === undefined) {
+          li = ids.length;
+          local.set(id, li);
+          ids.push(id);
+          masks.push(0);
+          if ((li + 1) * F > scratch.tf.length) {
+            const grown = new Float64Array(scratch.tf.length * 2);
+            grown.set(scratch.tf);
+            scratch.tf = grown;
+          }
+          scratch.tf.fill(0, li * F, (li + 1) * F);
+        }
+        masks[li] |= 1 << fi;
+        scratch.tf[li * F + fi] += share;
+        if (!t.joined) {
+          lengths[fi]++;
+          if (fi === sequenceField) sequence.push(id);
+        }
         if (fi === sequenceField && FOR_WORDS.has(t.term)) share = AFTER_FOR_WEIGHT;
       }
-      if (fi === sequenceField) sequence = sequence.concat(tokens.filter((t) => !t.joined).map((t) => t.term));
       pos += tokens.length + VALUE_GAP;
     }
-    lengths.push(length);
-  });
-  return { tf, lengths, sequence };
+  }
+  return { ids: Int32Array.from(ids), tf: Float32Array.from(scratch.tf.subarray(0, ids.length * F)), masks: Uint8Array.from(masks), lengths, sequence: Int32Array.from(sequence) };
 }
 
-/** BM25F pseudo term frequency of one term in one document. */
-function weightOf(tfs: number[], lengths: number[], avg: number[], fields: FieldSpec[]): number {
+/** BM25F pseudo term frequency of the i-th term of an analysed document. */
+function weightOf(a: Analysed, i: number, avg: number[], fields: FieldSpec[]): number {
+  const F = fields.length;
   let w = 0;
-  for (let f = 0; f < fields.length; f++) {
-    if (tfs[f] === 0) continue;
-    const norm = 1 - fields[f].b + (fields[f].b * lengths[f]) / (avg[f] || 1);
-    w += (fields[f].weight * tfs[f]) / norm;
+  for (let f = 0; f < F; f++) {
+    const tf = a.tf[i * F + f];
+    if (tf === 0) continue;
+    const norm = 1 - fields[f].b + (fields[f].b * a.lengths[f]) / (avg[f] || 1);
+    w += (fields[f].weight * tf) / norm;
   }
   return w;
 }
@@ -104,49 +150,54 @@ export class SearchIndex {
   private readonly delta = new Map<string, DeltaPostings>();
   private readonly deltaSequences = new Map<number, string[]>();
   private deltaDocs = 0;
+  private readonly deltaTerms = new TermTable();
+  private readonly deltaScratch = new Scratch();
   /** Other forms of a word among this index's terms (query planning). */
   readonly stems = new StemLookup(this);
 
   constructor(docs: Iterable<readonly [string, Doc]>, fields: FieldSpec[], private readonly sequenceField = 0) {
     this.fields = fields;
+    const table = new TermTable();
+    const scratch = new Scratch();
     const analysed: Analysed[] = [];
     for (const [key, doc] of docs) {
       this.keySlot.set(key, this.slotKey.length);
       this.slotKey.push(key);
-      analysed.push(analyse(doc, fields, sequenceField));
+      analysed.push(analyse(doc, fields, sequenceField, table, scratch));
     }
     const n = analysed.length;
     this.baseSize = n;
     this.liveCount = n;
     this.alive = new Uint8Array(Math.max(16, n * 2)).fill(1, 0, n);
     this.avgLengths = fields.map((_, f) => analysed.reduce((s, a) => s + a.lengths[f], 0) / Math.max(1, n));
-    // Vocabulary and posting counts.
-    const df = new Map<string, number>();
-    for (const a of analysed) for (const term of a.tf.keys()) df.set(term, (df.get(term) ?? 0) + 1);
-    const terms = [...df.keys()].sort();
-    this.vocabulary = new Vocabulary(terms);
-    const start = new Int32Array(terms.length + 1);
-    for (let i = 0; i < terms.length; i++) start[i + 1] = start[i] + df.get(terms[i])!;
-    const total = start[terms.length];
+    // Sorted vocabulary; rank[working id] is the term's id in it.
+    const order = table.terms.map((_, i) => i).sort((a, b) => (table.terms[a] < table.terms[b] ? -1 : 1));
+    const rank = new Int32Array(order.length);
+    order.forEach((working, sorted) => (rank[working] = sorted));
+    this.vocabulary = new Vocabulary(order.map((i) => table.terms[i]));
+    const df = new Int32Array(order.length);
+    for (const a of analysed) for (const id of a.ids) df[rank[id]]++;
+    const start = new Int32Array(order.length + 1);
+    for (let i = 0; i < order.length; i++) start[i + 1] = start[i] + df[i];
+    const total = start[order.length];
     const slots = new Int32Array(total);
     const weights = new Float32Array(total);
     const masks = new Uint8Array(total);
-    const fill = start.slice(0, terms.length);
+    const fill = start.slice(0, order.length);
     let seqTotal = 0;
     for (const a of analysed) seqTotal += a.sequence.length;
     const seqStart = new Int32Array(n + 1);
     const seqTerms = new Int32Array(seqTotal);
     for (let slot = 0; slot < n; slot++) {
       const a = analysed[slot];
-      for (const [term, e] of a.tf) {
-        const id = this.vocabulary.id(term);
-        const at = fill[id]++;
+      for (let i = 0; i < a.ids.length; i++) {
+        const at = fill[rank[a.ids[i]]]++;
         slots[at] = slot;
-        weights[at] = weightOf(e.tf, a.lengths, this.avgLengths, fields);
-        masks[at] = e.mask;
+        weights[at] = weightOf(a, i, this.avgLengths, fields);
+        masks[at] = a.masks[i];
       }
       seqStart[slot + 1] = seqStart[slot] + a.sequence.length;
-      for (let i = 0; i < a.sequence.length; i++) seqTerms[seqStart[slot] + i] = this.vocabulary.id(a.sequence[i]);
+      for (let i = 0; i < a.sequence.length; i++) seqTerms[seqStart[slot] + i] = rank[a.sequence[i]];
     }
     this.postStart = start;
     this.postSlot = slots;
@@ -202,18 +253,19 @@ export class SearchIndex {
     this.keySlot.set(key, slot);
     this.liveCount++;
     this.deltaDocs++;
-    const a = analyse(doc, this.fields, this.sequenceField);
-    for (const [term, e] of a.tf) {
+    const a = analyse(doc, this.fields, this.sequenceField, this.deltaTerms, this.deltaScratch);
+    for (let i = 0; i < a.ids.length; i++) {
+      const term = this.deltaTerms.terms[a.ids[i]];
       let p = this.delta.get(term);
       if (!p) {
         this.delta.set(term, (p = { slots: [], weights: [], masks: [] }));
         if (this.vocabulary.id(term) === -1) this.stems.addTerm(term);
       }
       p.slots.push(slot);
-      p.weights.push(weightOf(e.tf, a.lengths, this.avgLengths, this.fields));
-      p.masks.push(e.mask);
+      p.weights.push(weightOf(a, i, this.avgLengths, this.fields));
+      p.masks.push(a.masks[i]);
     }
-    this.deltaSequences.set(slot, a.sequence);
+    this.deltaSequences.set(slot, Array.from(a.sequence, (id) => this.deltaTerms.terms[id]));
   }
 
   /** Removes a document (a tombstone until the next rebuild). */
