@@ -230,7 +230,7 @@ export function describeSearch(backend: string, databaseUrl: () => string | unde
         expect((await t.call('synonyms', { synonyms: [{ query: 'a', synonyms: ['b'] }] })).body).toEqual(err('AuthenticationError', expect.any(String)));
       });
 
-      it('applies a rule created on one instance on another', async () => {
+      it('applies a rule and a catalog change made on one instance on another', async () => {
         const storage = await openStorage(t.url);
         const other: Runtime = await buildRuntime(testConfig({ tailIntervalMs: 50 }), storage, pino({ level: 'silent' }), () => clock);
         try {
@@ -246,6 +246,18 @@ export function describeSearch(backend: string, databaseUrl: () => string | unde
             first = (await ask())[0];
           }
           expect(first).toBe(7);
+          // A product added through the first instance is found by the second through the catalog log.
+          await t.call('product/add', { products: [makeProduct({ id: 77, name: 'Marshall Stanmore speaker' })] }, { priv: true });
+          const findMarshall = async () => JSON.parse((await inject(other.app.handle, {
+            method: 'POST', url: '/v2/search/search', headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA },
+            payload: JSON.stringify({ key: PUBLIC_KEY, query: 'marshall', limit: 5 }),
+          })).body).result;
+          let found: unknown = [];
+          for (let i = 0; i < 40 && JSON.stringify(found) !== '[77]'; i++) {
+            await new Promise((r) => setTimeout(r, 25));
+            found = await findMarshall();
+          }
+          expect(found).toEqual([77]);
         } finally {
           await other.close();
           await storage.close();
