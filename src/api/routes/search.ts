@@ -7,7 +7,7 @@
 import { v } from '../validate.js';
 import type { CatalogService } from '../../catalog/catalog-service.js';
 import type { Doc, Id } from '../../storage/ports.js';
-import type { SearchService } from '../../search/search-service.js';
+import type { ProductSearchAnswer, ProductSearchRequest, SearchService } from '../../search/search-service.js';
 import type { Ingest } from '../../tracking/ingest.js';
 import { recordImpression } from '../../tracking/impressions.js';
 import { labelsArg } from '../../tracking/labels.js';
@@ -53,39 +53,11 @@ export function searchRoutes(deps: SearchDeps): RouteDef[] {
   return [
     route({
       name: 'search/search', methods: ['GET', 'POST'], auth: 'public', schema: searchSchema,
-      handler: async (a, ctx) => {
-        const now = deps.now();
-        const r = await deps.search.products(ctx.store.id, { ...a, visitor: await visitorOf(deps, ctx, a.visitor) }, now);
-        return {
-          result: r.result,
-          count: r.count,
-          hits: r.count,
-          facets: r.facets,
-          no_exact_match: r.noExactMatch,
-          ...(r.productData ? { product_data: r.productData } : {}),
-          ...(r.redirect !== null ? { redirect: r.redirect } : {}),
-          ...(r.debug ? { debug: r.debug } : {}),
-          request_id: await impression(deps, ctx, 'search/search', a, r.keys, r.count, now),
-        };
-      },
+      handler: (a, ctx) => productSearch(deps, ctx, 'search/search', a, (r) => ({ result: r.result, count: r.count, hits: r.count, facets: r.facets })),
     }),
     route({
       name: 'search/predictive', methods: ['GET', 'POST'], auth: 'public', schema: predictiveSchema,
-      handler: async (a, ctx) => {
-        const now = deps.now();
-        const r = await deps.search.products(ctx.store.id, { ...a, visitor: await visitorOf(deps, ctx, a.visitor) }, now);
-        return {
-          query: r.completed,
-          result: r.result,
-          hits: r.count,
-          ...(r.facets ? { facets: r.facets } : {}),
-          no_exact_match: r.noExactMatch,
-          ...(r.productData ? { product_data: r.productData } : {}),
-          ...(r.redirect !== null ? { redirect: r.redirect } : {}),
-          ...(r.debug ? { debug: r.debug } : {}),
-          request_id: await impression(deps, ctx, 'search/predictive', a, r.keys, r.count, now),
-        };
-      },
+      handler: (a, ctx) => productSearch(deps, ctx, 'search/predictive', a, (r) => ({ query: r.completed, result: r.result, hits: r.count, ...(r.facets ? { facets: r.facets } : {}) })),
     }),
     route({
       name: 'search/suggestions', methods: ['GET', 'POST'], auth: 'public', schema: v.object({ ...common, query: query(), limit: limit(10) }),
@@ -114,6 +86,20 @@ export function searchRoutes(deps: SearchDeps): RouteDef[] {
       handler: async (a, ctx) => ({ result: await deps.search.popular(ctx.store.id, a.limit, deps.now()) }),
     }),
   ];
+}
+
+/** Runs a product search and answers its own fields, then the shared ones and the impression's request_id. */
+async function productSearch(deps: SearchDeps, ctx: HandlerContext, api: string, a: Omit<ProductSearchRequest, 'visitor'> & { visitor?: string | null; labels?: string[] }, own: (r: ProductSearchAnswer) => Doc): Promise<Doc> {
+  const now = deps.now();
+  const r = await deps.search.products(ctx.store.id, { ...a, visitor: await visitorOf(deps, ctx, a.visitor) }, now);
+  return {
+    ...own(r),
+    no_exact_match: r.noExactMatch,
+    ...(r.productData ? { product_data: r.productData } : {}),
+    ...(r.redirect !== null ? { redirect: r.redirect } : {}),
+    ...(r.debug ? { debug: r.debug } : {}),
+    request_id: await impression(deps, ctx, api, a, r.keys, r.count, now),
+  };
 }
 
 /** The visitor a search is personalised for: a real ID, or none ("auto" resolves, "null" is none). */
