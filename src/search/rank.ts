@@ -87,27 +87,64 @@ export function rankMatches(index: SearchIndex, clauses: Clause[], result: Match
   const terms = required.map(clauseTerms);
   const pairs = terms.slice(1).map((t, i) => ({ left: terms[i].last, right: t.first }));
   const relaxed = result.relaxed || result.matches.some((m) => m.matched < result.required);
-  const scored = result.matches.map((m) => ({ m, score: m.score * (m.inName === result.required ? w.allInName : 1) }));
-  scored.sort((a, b) => b.score - a.score);
-  const best = scored.length > 0 ? scored[0].score : 0;
+  const n = result.matches.length;
+  const text = new Float64Array(n);
+  let best = 0;
+  for (let i = 0; i < n; i++) {
+    const m = result.matches[i];
+    text[i] = m.score * (m.inName === result.required ? w.allInName : 1);
+    if (text[i] > best) best = text[i];
+  }
+  // The text scores of the proximityDepth-th and signalDepth-th best matches: the passes below
+  // reach the matches at or above them without sorting all matches twice.
+  const proximityFloor = kthLargest(text, w.proximityDepth);
+  const signalFloor = kthLargest(text, w.signalDepth);
   const meanClause = result.required > 0 ? best / result.required : best;
-  const out: Ranked[] = [];
-  for (let i = 0; i < scored.length; i++) {
-    const { m } = scored[i];
-    let score = scored[i].score;
-    if (i < w.proximityDepth && pairs.length > 0) score += meanClause * proximity(index.sequenceOf(m.slot), pairs, w);
+  const out: Ranked[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = result.matches[i];
+    let score = text[i];
+    if (text[i] >= proximityFloor && pairs.length > 0) score += meanClause * proximity(index.sequenceOf(m.slot), pairs, w);
     const key = index.keyOf(m.slot);
     if (signals.learned) score += best * w.learned * signals.learned(key);
     // Multiplied, not added: a visitor's taste reorders comparable matches, it never lifts a weak one.
-    if (i < w.signalDepth) {
+    if (text[i] >= signalFloor) {
       if (signals.personal) score *= 1 + w.personal * signals.personal(key);
       if (signals.popular) score += best * w.popular * signals.popular(key);
     }
     if (signals.merchandising) score *= signals.merchandising(key);
-    out.push({ slot: m.slot, key, score: relaxed ? score + tierOf(m) * best * 10 : score });
+    out[i] = { slot: m.slot, key, score: relaxed ? score + tierOf(m) * best * 10 : score };
   }
   out.sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return out;
+}
+
+/** The k-th largest value, −Infinity when there are no more than k (all are among the k best): quickselect on a copy. */
+export function kthLargest(values: Float64Array, k: number): number {
+  if (k <= 0) return Infinity;
+  if (values.length <= k) return -Infinity;
+  const a = values.slice();
+  let lo = 0;
+  let hi = a.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] > pivot) i++;
+      while (a[j] < pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i++] = a[j];
+        a[j--] = t;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
+  }
+  return a[target];
 }
 
 /** Long-tail and relaxed results: documents matching more words come first. */
