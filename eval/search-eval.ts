@@ -56,7 +56,12 @@ export async function runSearchEval(o: SearchEvalOptions): Promise<number> {
     const started = Date.now();
     for (let i = 0; i < products.length; i += 500) await client.must('product/add', { products: products.slice(i, i + 500) }, true);
     const indexSeconds = (Date.now() - started) / 1000;
-    log(`eval: ${products.length} products added in ${indexSeconds.toFixed(1)} s; running ${queries.length} queries…`);
+    // The first search folds the bulk-loaded delta into the index's base segment (a rebuild on
+    // the main thread): timed and reported on its own, not mixed into the query latencies.
+    const first = await client.call('search/search', { query: 'warm up', limit: 1 });
+    if (first.status !== 200) throw new Error(`search/search answered ${first.status}`);
+    const firstMs = first.ms;
+    log(`eval: ${products.length} products added in ${indexSeconds.toFixed(1)} s, first search ${firstMs.toFixed(0)} ms; running ${queries.length} queries…`);
     const base = await runQueries(client, queries, judgments);
     const bm25 = plainBm25(products);
     const mini = miniSearch(products);
@@ -65,7 +70,7 @@ export async function runSearchEval(o: SearchEvalOptions): Promise<number> {
     const personal = await personalisation(client, products, judgments);
     log(`eval: learning (${o.sessions} simulated sessions per query)…`);
     const learning = await learningGain(client, queries, judgments, o.sessions);
-    const block = report(o, products.length, indexSeconds, base, refs, personal, learning);
+    const block = report(o, products.length, indexSeconds, firstMs, base, refs, personal, learning);
     process.stdout.write(`\n${block}\n`);
     if (o.write) writeBenchmarkBlock('eval:chorus', block);
     return 0;
@@ -175,13 +180,13 @@ function hash(s: string): string {
 
 const f = (x: number) => x.toFixed(3);
 
-function report(o: SearchEvalOptions, n: number, indexSeconds: number, base: HttpRun, refs: Array<{ name: string } & RelevanceSummary>, personal: Awaited<ReturnType<typeof personalisation>>, learning: Awaited<ReturnType<typeof learningGain>>): string {
+function report(o: SearchEvalOptions, n: number, indexSeconds: number, firstMs: number, base: HttpRun, refs: Array<{ name: string } & RelevanceSummary>, personal: Awaited<ReturnType<typeof personalisation>>, learning: Awaited<ReturnType<typeof learningGain>>): string {
   const row = (name: string, s: RelevanceSummary, extra = '') => `| ${name} | ${f(s.ndcg10)} | ${f(s.p10)} | ${f(s.judged10)} | ${extra} |`;
   const mini = refs.find((r) => r.name.startsWith('MiniSearch'))!;
   return [
     `_Measured ${new Date().toISOString().slice(0, 10)} with \`npm run eval -- --data chorus\` on ${machine()}._`,
     '',
-    `${n} Icecat products through \`product/add\` (batches of 500, ${indexSeconds.toFixed(1)} s over HTTP); the ${base.queries} dev queries with a positive judgment through \`search/search\` (limit 10). References in-process on the same products and queries, same run.`,
+    `${n} Icecat products through \`product/add\` (batches of 500, ${indexSeconds.toFixed(1)} s over HTTP; the first search after them took ${firstMs.toFixed(0)} ms, as the index folded the bulk of new products into its base segment, and is left out of the latencies); the ${base.queries} dev queries with a positive judgment through \`search/search\` (limit 10). References in-process on the same products and queries, same run.`,
     '',
     '| method | nDCG@10 | P@10 | judged@10 | latency |',
     '| --- | ---: | ---: | ---: | --- |',
