@@ -24,9 +24,9 @@ export function emptyImportStats(): ImportStats {
   return { written: zeros(), removed: zeros() };
 }
 
-/** The kinds a mirror may prune: orders are history, never removed by a feed. */
+/** The kinds a mirror may prune: orders and their parcels are history, never removed by a feed. */
 export function mirroredKinds(mirror: CatalogKind[]): CatalogKind[] {
-  return [...new Set(mirror)].filter((kind) => kind !== 'orders');
+  return [...new Set(mirror)].filter((kind) => kind !== 'orders' && kind !== 'parcels');
 }
 
 /** A page size is a positive whole number; anything else is a programming error. */

@@ -8,9 +8,13 @@
 export type Id = string | number;
 export type Doc = Record<string, unknown>;
 
-/** The catalog resources kept as documents. Orders are never removed by a feed mirror. */
-export type CatalogKind = 'products' | 'categories' | 'pages' | 'customers' | 'orders';
-export const CATALOG_KINDS: readonly CatalogKind[] = ['products', 'categories', 'pages', 'customers', 'orders'];
+/**
+ * The catalog resources kept as documents (and exported in a feed, in this order). Orders and
+ * their parcels are never removed by a feed mirror. `accessories` holds one document per product
+ * that declares links (keyed by the product); `parcels` one per parcel, `ref` naming its order.
+ */
+export type CatalogKind = 'products' | 'categories' | 'pages' | 'customers' | 'orders' | 'parcels' | 'accessories';
+export const CATALOG_KINDS: readonly CatalogKind[] = ['products', 'categories', 'pages', 'customers', 'orders', 'parcels', 'accessories'];
 /**
  * Search merchandising rules and search settings, kept as documents beside the catalog (same
  * table, same change log, so every instance applies a rule change within one tail interval).
@@ -24,7 +28,8 @@ export type DocKind = CatalogKind | RuleKind;
 /**
  * One stored document. `key` is the ID as a string (IDs compare as strings everywhere); `doc`
  * keeps the ID in the type it was given. `email`, `customer` and `time` are indexed copies of
- * fields the domain needs to look up (customers by email; orders by email, customer and time).
+ * fields the domain needs to look up (customers by email; orders by email, customer and time);
+ * `ref` is the key of the document this one belongs to (a parcel's order).
  */
 export interface CatalogEntry {
   key: string;
@@ -32,6 +37,7 @@ export interface CatalogEntry {
   email?: string | null;
   customer?: string | null;
   time?: number | null;
+  ref?: string | null;
 }
 
 export interface StoreRecord {
@@ -105,6 +111,10 @@ export interface CatalogStore {
   findDocsByEmail(storeId: number, kind: DocKind, emails: string[]): Promise<CatalogEntry[]>;
   /** Documents whose indexed customer ID is one of these (as strings). */
   findDocsByCustomer(storeId: number, kind: DocKind, customers: string[]): Promise<CatalogEntry[]>;
+  /** Documents whose `ref` is one of these keys (a parcel's order), in key order. */
+  findDocsByRef(storeId: number, kind: DocKind, refs: string[]): Promise<CatalogEntry[]>;
+  /** The newest documents of a kind by indexed `time` (newest first; equal times by key), at most `limit`. */
+  latestDocs(storeId: number, kind: DocKind, limit: number): Promise<CatalogEntry[]>;
   /** Every document of a kind, in key order, streamed in pages so memory stays bounded. */
   scanDocs(storeId: number, kind: DocKind, pageSize?: number): AsyncIterable<CatalogEntry[]>;
   countDocs(storeId: number, kind: DocKind): Promise<number>;
@@ -220,6 +230,8 @@ export interface ForgetStats {
   impressions: number;
   salesAnonymised: number;
   ordersAnonymised: number;
+  /** Parcels of the anonymised orders removed (tracking codes and links lead to an address). */
+  parcelsRemoved: number;
   customersRemoved: number;
   identitiesRemoved: number;
   /** This forget's seq in the forget log (forgetsSince): other instances purge their models when they read it. */

@@ -418,6 +418,10 @@ export function runEventConformance(ctx: ConformanceContext): void {
         { key: `${tag}o2`, doc: { id: `${tag}o2`, customer, total: 7 }, customer },
         { key: `${tag}o3`, doc: { id: `${tag}o3`, email: 'other@x.io' }, email: 'other@x.io' },
       ]);
+      await storage().catalog.upsertDocs(storeId, 'parcels', [
+        { key: `${tag}pa1`, doc: { parcel_id: `${tag}pa1`, order_id: `${tag}o1`, tracking_code: 'TRACK1' }, ref: `${tag}o1` },
+        { key: `${tag}pa3`, doc: { parcel_id: `${tag}pa3`, order_id: `${tag}o3`, tracking_code: 'TRACK3' }, ref: `${tag}o3` },
+      ]);
       await storage().catalog.upsertDocs(storeId, 'customers', [
         { key: customer, doc: { id: customer, email, name: 'Ann' }, email },
         { key: `${tag}c1`, doc: { id: `${tag}c1`, email }, email },
@@ -434,7 +438,7 @@ export function runEventConformance(ctx: ConformanceContext): void {
       const before = await storage().events.latestForgetSeq();
       expect(await storage().events.stillKnown(id, { ...keys, visitors: [...keys.visitors, keep, 'nobodyx'] })).toEqual({ ...keys, visitors: [...keys.visitors, keep] });
       const stats = await storage().events.forget(id, keys);
-      expect(stats).toEqual({ events: 2, impressions: 2, salesAnonymised: 2, ordersAnonymised: 2, customersRemoved: 2, identitiesRemoved: 4, logSeq: expect.any(Number) });
+      expect(stats).toEqual({ events: 2, impressions: 2, salesAnonymised: 2, ordersAnonymised: 2, parcelsRemoved: 1, customersRemoved: 2, identitiesRemoved: 4, logSeq: expect.any(Number) });
       // The forget log says where, not whom; stillKnown then tells who is gone.
       expect(stats.logSeq).toBeGreaterThan(before);
       expect(await storage().events.latestForgetSeq()).toBeGreaterThanOrEqual(stats.logSeq);
@@ -456,11 +460,13 @@ export function runEventConformance(ctx: ConformanceContext): void {
       expect(orders[0].time).toBe(5);
       expect((await storage().catalog.getDocs(id, 'customers', [customer, `${tag}c1`, `${tag}c3`])).map((c) => c.key)).toEqual([`${tag}c3`]);
       const changes = (await storage().catalog.changesSince(mark, 100)).map((c) => `${c.kind}:${c.key}`);
-      expect(changes.sort()).toEqual([`customers:${customer}`, `customers:${tag}c1`, `orders:${tag}o1`, `orders:${tag}o2`].sort());
+      expect(changes.sort()).toEqual([`customers:${customer}`, `customers:${tag}c1`, `orders:${tag}o1`, `orders:${tag}o2`, `parcels:${tag}pa1`].sort());
+      // The parcel of another person's order stays, still found by its order.
+      expect((await storage().catalog.findDocsByRef(id, 'parcels', [`${tag}o1`, `${tag}o3`])).map((p) => p.key)).toEqual([`${tag}pa3`]);
       for (const by of [{ visitor: v1 }, { visitor: v2 }, { email }, { customer }]) expect(await storage().identity.personOf(id, by)).toBeNull();
       const dump = await ctx.dumpRows();
       expect(dump).toContain(keep);
-      for (const trace of [email, v1, v2]) expect(dump).not.toContain(trace);
+      for (const trace of [email, v1, v2, 'TRACK1']) expect(dump).not.toContain(trace);
     });
 
     it('removes every link of the persons named, and only in the store asked', async () => {
@@ -471,14 +477,14 @@ export function runEventConformance(ctx: ConformanceContext): void {
       await commit(storage(), { events: [event(b.id, inA.v1)], sales: [sale(b.id, 'b1', { email: inA.email })] });
       await storage().catalog.upsertDocs(b.id, 'customers', [{ key: inA.customer, doc: {}, email: inA.email }]);
       const stats = await storage().events.forget(a.id, { visitors: [inA.v1], emails: [], customers: [] });
-      expect(stats).toMatchObject({ events: 1, impressions: 1, salesAnonymised: 1, ordersAnonymised: 0, customersRemoved: 0, identitiesRemoved: 4 });
+      expect(stats).toMatchObject({ events: 1, impressions: 1, salesAnonymised: 1, ordersAnonymised: 0, parcelsRemoved: 0, customersRemoved: 0, identitiesRemoved: 4 });
       expect(await storage().identity.personOf(a.id, { customer: inA.customer })).toBeNull();
       expect(await storage().identity.personOf(b.id, { visitor: inA.v1 })).not.toBeNull();
       expect((await storage().events.eventsOfVisitors(b.id, [inA.v1])).length).toBe(1);
       expect((await storage().events.getSale(b.id, 'b1'))?.email).toBe(inA.email);
       expect(await storage().catalog.countDocs(b.id, 'customers')).toBe(1);
       const none = { visitors: [], emails: [], customers: [] };
-      expect(await storage().events.forget(b.id, none)).toEqual({ events: 0, impressions: 0, salesAnonymised: 0, ordersAnonymised: 0, customersRemoved: 0, identitiesRemoved: 0, logSeq: expect.any(Number) });
+      expect(await storage().events.forget(b.id, none)).toEqual({ events: 0, impressions: 0, salesAnonymised: 0, ordersAnonymised: 0, parcelsRemoved: 0, customersRemoved: 0, identitiesRemoved: 0, logSeq: expect.any(Number) });
       expect(await storage().events.stillKnown(b.id, { visitors: [inA.v1], emails: [inA.email], customers: [inA.customer] })).toEqual({ visitors: [inA.v1], emails: [inA.email], customers: [inA.customer] });
     });
   });

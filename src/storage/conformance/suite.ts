@@ -55,6 +55,7 @@ export function runStorageConformance(name: string, open: () => Promise<Storage>
       email: fields.email ?? null,
       customer: fields.customer ?? null,
       time: fields.time ?? null,
+      ref: fields.ref ?? null,
     });
     const keysOf = (entries: CatalogEntry[]) => entries.map((e) => e.key);
     const scanAll = async (storeId: number, kind: CatalogKind, pageSize?: number) => {
@@ -65,7 +66,7 @@ export function runStorageConformance(name: string, open: () => Promise<Storage>
     const changesFor = async (storeId: number, after: number) =>
       (await storage.catalog.changesSince(after, 100_000)).filter((c) => c.storeId === storeId).map((c) => `${c.kind}:${c.key}`);
     const stats = (written: Partial<Record<CatalogKind, number>>, removed: Partial<Record<CatalogKind, number>>): ImportStats => {
-      const zero = { products: 0, categories: 0, pages: 0, customers: 0, orders: 0 };
+      const zero = { products: 0, categories: 0, pages: 0, customers: 0, orders: 0, parcels: 0, accessories: 0 };
       return { written: { ...zero, ...written }, removed: { ...zero, ...removed } };
     };
     const expectLogical = async (promise: Promise<unknown>, status: number) => {
@@ -235,6 +236,27 @@ export function runStorageConformance(name: string, open: () => Promise<Storage>
         expect(keysOf(await storage.catalog.findDocsByEmail(id, 'orders', ['a@x.io']))).toEqual(['o1', 'o2']);
         expect(await storage.catalog.findDocsByEmail(id, 'products', ['a@x.io'])).toEqual([]);
         expect(await storage.catalog.findDocsByEmail(id, 'customers', [])).toEqual([]);
+      });
+
+      it('finds documents by ref (a parcel by its order) within one kind, and keeps ref through a replace', async () => {
+        const { id } = await newStore();
+        await storage.catalog.upsertDocs(id, 'parcels', [entry('pa2', {}, { ref: 'o1' }), entry('pa1', {}, { ref: 'o1' }), entry('pa3', {}, { ref: 'o2' }), entry('pa4')]);
+        expect(keysOf(await storage.catalog.findDocsByRef(id, 'parcels', ['o1', 'zz']))).toEqual(['pa1', 'pa2']);
+        expect(await storage.catalog.findDocsByRef(id, 'parcels', ['o2'])).toEqual([stored('pa3', {}, { ref: 'o2' })]);
+        expect(await storage.catalog.findDocsByRef(id, 'orders', ['o1'])).toEqual([]);
+        expect(await storage.catalog.findDocsByRef(id, 'parcels', [])).toEqual([]);
+        await storage.catalog.upsertDocs(id, 'parcels', [entry('pa3', {}, { ref: 'o1' })]);
+        expect(keysOf(await storage.catalog.findDocsByRef(id, 'parcels', ['o1']))).toEqual(['pa1', 'pa2', 'pa3']);
+        expect(await storage.catalog.findDocsByRef(id, 'parcels', ['o2'])).toEqual([]);
+      });
+
+      it('lists the newest documents by indexed time, newest first, equal times by key', async () => {
+        const { id } = await newStore();
+        await storage.catalog.upsertDocs(id, 'orders', [entry('o1', {}, { time: 10 }), entry('o3', {}, { time: 30 }), entry('o2', {}, { time: 30 }), entry('o4'), entry('o5', {}, { time: 5 })]);
+        expect(keysOf(await storage.catalog.latestDocs(id, 'orders', 3))).toEqual(['o2', 'o3', 'o1']);
+        expect(keysOf(await storage.catalog.latestDocs(id, 'orders', 10))).toEqual(['o2', 'o3', 'o1', 'o5']);
+        expect(await storage.catalog.latestDocs(id, 'orders', 0)).toEqual([]);
+        expect(await storage.catalog.latestDocs(id, 'customers', 5)).toEqual([]);
       });
 
       it('scans 2,500 documents in key-ordered pages', async () => {

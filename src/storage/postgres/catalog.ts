@@ -17,11 +17,11 @@ import { checkPageSize, lastPerKey } from '../catalog-shared.js';
 import { DOC_COLUMNS, entryArrays, firstPerKey, toEntry, unnestEntries, type DocRow } from './rows.js';
 
 const DEFAULT_PAGE_SIZE = 1000;
-const INSERT_DOCS = `INSERT INTO catalog_docs (store_id, kind, key, doc, email, customer, time)
-  SELECT $1::bigint, $2::text, u.key, u.doc::jsonb, u.email, u.customer, u.time FROM ${unnestEntries(3)}`;
+const INSERT_DOCS = `INSERT INTO catalog_docs (store_id, kind, key, doc, email, customer, time, ref)
+  SELECT $1::bigint, $2::text, u.key, u.doc::jsonb, u.email, u.customer, u.time, u.ref FROM ${unnestEntries(3)}`;
 const UPSERT_DOCS = `WITH w AS (${INSERT_DOCS}
     ON CONFLICT (store_id, kind, key) DO UPDATE
-    SET doc = EXCLUDED.doc, email = EXCLUDED.email, customer = EXCLUDED.customer, time = EXCLUDED.time
+    SET doc = EXCLUDED.doc, email = EXCLUDED.email, customer = EXCLUDED.customer, time = EXCLUDED.time, ref = EXCLUDED.ref
     RETURNING key)
   INSERT INTO catalog_log (store_id, kind, key) SELECT $1::bigint, $2::text, key FROM w`;
 const INSERT_ABSENT_DOCS = `WITH w AS (${INSERT_DOCS} ON CONFLICT (store_id, kind, key) DO NOTHING RETURNING key),
@@ -109,6 +109,18 @@ export function createPostgresCatalog(pool: pg.Pool, schema: string | null): Cat
     async findDocsByCustomer(storeId, kind, customers) {
       if (customers.length === 0) return [];
       const { rows } = await pool.query<DocRow>(selectDocs('customer = ANY($3::text[]) ORDER BY key'), [storeId, kind, customers]);
+      return rows.map(toEntry);
+    },
+
+    async findDocsByRef(storeId, kind, refs) {
+      if (refs.length === 0) return [];
+      const { rows } = await pool.query<DocRow>(selectDocs('ref = ANY($3::text[]) ORDER BY key'), [storeId, kind, refs]);
+      return rows.map(toEntry);
+    },
+
+    async latestDocs(storeId, kind, limit) {
+      if (limit <= 0) return [];
+      const { rows } = await pool.query<DocRow>(selectDocs('time IS NOT NULL ORDER BY time DESC, key LIMIT $3'), [storeId, kind, limit]);
       return rows.map(toEntry);
     },
 

@@ -270,6 +270,10 @@ const STILL_KNOWN_CUSTOMERS = stillKnownBy('customer', true);
 const ANONYMISE_ORDERS = `WITH d AS (UPDATE catalog_docs SET doc = doc - 'email' - 'customer', email = NULL, customer = NULL
     WHERE store_id = $1 AND kind = 'orders' AND (email = ANY($2::text[]) OR customer = ANY($3::text[])) RETURNING key),
   log AS (INSERT INTO catalog_log (store_id, kind, key) SELECT $1, 'orders', key FROM d)
+  SELECT key FROM d`;
+// Tracking codes and links lead to an address: an anonymised order's parcels go.
+const REMOVE_PARCELS = `WITH d AS (DELETE FROM catalog_docs WHERE store_id = $1 AND kind = 'parcels' AND ref = ANY($2::text[]) RETURNING key),
+  log AS (INSERT INTO catalog_log (store_id, kind, key) SELECT $1, 'parcels', key FROM d)
   SELECT count(*) AS n FROM d`;
 const REMOVE_CUSTOMERS = `WITH d AS (DELETE FROM catalog_docs
     WHERE store_id = $1 AND kind = 'customers' AND (email = ANY($2::text[]) OR key = ANY($3::text[])) RETURNING key),
@@ -281,11 +285,13 @@ async function forgetPerson(client: pg.PoolClient, storeId: number, keys: Person
   const count = async (sql: string, params: unknown[]) => toNumber((await client.query<{ n: string }>(sql, params)).rows[0].n);
   const byVisitor = (table: string) => `WITH d AS (DELETE FROM ${table} WHERE store_id = $1 AND visitor = ANY($2::text[]) RETURNING 1) SELECT count(*) AS n FROM d`;
   await forgetPostgresRollupVisitors(client, storeId, keys.visitors);
+  const orders = (await client.query<{ key: string }>(ANONYMISE_ORDERS, [storeId, keys.emails, keys.customers])).rows.map((row) => row.key);
   return {
     events: await count(byVisitor('events'), [storeId, keys.visitors]),
     impressions: await count(byVisitor('impressions'), [storeId, keys.visitors]),
     salesAnonymised: await anonymiseSales(client, storeId, keys),
-    ordersAnonymised: await count(ANONYMISE_ORDERS, [storeId, keys.emails, keys.customers]),
+    ordersAnonymised: orders.length,
+    parcelsRemoved: orders.length > 0 ? await count(REMOVE_PARCELS, [storeId, orders]) : 0,
     customersRemoved: await count(REMOVE_CUSTOMERS, [storeId, keys.emails, keys.customers]),
     identitiesRemoved: await forgetPostgresIdentity(client, storeId, keys),
   };

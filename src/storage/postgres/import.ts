@@ -14,16 +14,16 @@ type CatalogWriter = <T>(fn: (client: pg.PoolClient) => Promise<T>) => Promise<T
 type KindCount = { kind: CatalogKind; n: string };
 
 const STAGED = 'FROM import_staging WHERE store_id = $1::bigint AND import_id = $2::uuid';
-const STAGE_ROWS = `INSERT INTO import_staging (store_id, import_id, kind, key, doc, email, customer, time)
-  SELECT $1::bigint, $2::uuid, $3::text, u.key, u.doc::jsonb, u.email, u.customer, u.time FROM ${unnestEntries(4)}
+const STAGE_ROWS = `INSERT INTO import_staging (store_id, import_id, kind, key, doc, email, customer, time, ref)
+  SELECT $1::bigint, $2::uuid, $3::text, u.key, u.doc::jsonb, u.email, u.customer, u.time, u.ref FROM ${unnestEntries(4)}
   ON CONFLICT (store_id, import_id, kind, key) DO UPDATE
-  SET doc = EXCLUDED.doc, email = EXCLUDED.email, customer = EXCLUDED.customer, time = EXCLUDED.time`;
+  SET doc = EXCLUDED.doc, email = EXCLUDED.email, customer = EXCLUDED.customer, time = EXCLUDED.time, ref = EXCLUDED.ref`;
 // Staging rows are unique per (kind, key), so one INSERT ... ON CONFLICT never meets a key twice.
 const APPLY_STAGED = `WITH w AS (
-    INSERT INTO catalog_docs (store_id, kind, key, doc, email, customer, time)
-    SELECT store_id, kind, key, doc, email, customer, time ${STAGED} ORDER BY kind, key
+    INSERT INTO catalog_docs (store_id, kind, key, doc, email, customer, time, ref)
+    SELECT store_id, kind, key, doc, email, customer, time, ref ${STAGED} ORDER BY kind, key
     ON CONFLICT (store_id, kind, key) DO UPDATE
-    SET doc = EXCLUDED.doc, email = EXCLUDED.email, customer = EXCLUDED.customer, time = EXCLUDED.time
+    SET doc = EXCLUDED.doc, email = EXCLUDED.email, customer = EXCLUDED.customer, time = EXCLUDED.time, ref = EXCLUDED.ref
     RETURNING kind, key),
   log AS (INSERT INTO catalog_log (store_id, kind, key) SELECT $1::bigint, kind, key FROM w)
   SELECT kind, count(*) AS n FROM w GROUP BY kind`;

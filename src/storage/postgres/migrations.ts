@@ -218,6 +218,16 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    sql: `
+      -- ref: the key of the document a document belongs to (a parcel's order), looked up by
+      -- CatalogStore.findDocsByRef.
+      ALTER TABLE catalog_docs ADD COLUMN ref TEXT;
+      CREATE INDEX catalog_docs_ref ON catalog_docs (store_id, kind, ref) WHERE ref IS NOT NULL;
+      ALTER TABLE import_staging ADD COLUMN ref TEXT;
+    `,
+  },
 ];
 
 /**

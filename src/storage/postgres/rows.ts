@@ -10,17 +10,18 @@ export interface DocRow {
   email: string | null;
   customer: string | null;
   time: number | null;
+  ref: string | null;
 }
 
-export const DOC_COLUMNS = 'key, doc, email, customer, time';
+export const DOC_COLUMNS = 'key, doc, email, customer, time, ref';
 
-/** `unnest(...)` over five array parameters starting at $first, yielding u(key, doc, email, customer, time). */
+/** `unnest(...)` over six array parameters starting at $first, yielding u(key, doc, email, customer, time, ref). */
 export function unnestEntries(first: number): string {
-  const [k, d, e, c, t] = [0, 1, 2, 3, 4].map((i) => `$${first + i}`);
-  return `unnest(${k}::text[], ${d}::text[], ${e}::text[], ${c}::text[], ${t}::float8[]) AS u(key, doc, email, customer, time)`;
+  const [k, d, e, c, t, r] = [0, 1, 2, 3, 4, 5].map((i) => `$${first + i}`);
+  return `unnest(${k}::text[], ${d}::text[], ${e}::text[], ${c}::text[], ${t}::float8[], ${r}::text[]) AS u(key, doc, email, customer, time, ref)`;
 }
 
-/** The five column arrays for unnestEntries; docs go as JSON text and are cast to jsonb in SQL. */
+/** The six column arrays for unnestEntries; docs go as JSON text and are cast to jsonb in SQL. */
 export function entryArrays(entries: CatalogEntry[]): unknown[] {
   return [
     entries.map((entry) => entry.key),
@@ -28,12 +29,13 @@ export function entryArrays(entries: CatalogEntry[]): unknown[] {
     entries.map((entry) => entry.email ?? null),
     entries.map((entry) => entry.customer ?? null),
     entries.map((entry) => entry.time ?? null),
+    entries.map((entry) => entry.ref ?? null),
   ];
 }
 
 /** Maps a row to the port's entry (pg already parsed jsonb and float8). */
 export function toEntry(row: DocRow): CatalogEntry {
-  return { key: row.key, doc: row.doc, email: row.email, customer: row.customer, time: row.time };
+  return { key: row.key, doc: row.doc, email: row.email, customer: row.customer, time: row.time, ref: row.ref };
 }
 
 

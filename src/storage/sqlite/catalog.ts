@@ -8,10 +8,10 @@ import { checkPageSize, lastPerKey } from '../catalog-shared.js';
 import { entryValues, toEntry, type DocRow, type SqliteDb } from './db.js';
 import { beginSqliteImport } from './import.js';
 
-const DOC_COLUMNS = 'key, doc, email, customer, time';
-const INSERT_DOC = `INSERT INTO catalog_docs (store_id, kind, key, doc, email, customer, time) VALUES (?, ?, ?, ?, ?, ?, ?)`;
+const DOC_COLUMNS = 'key, doc, email, customer, time, ref';
+const INSERT_DOC = `INSERT INTO catalog_docs (store_id, kind, key, doc, email, customer, time, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 const UPSERT_DOC = `${INSERT_DOC} ON CONFLICT (store_id, kind, key) DO UPDATE
-  SET doc = excluded.doc, email = excluded.email, customer = excluded.customer, time = excluded.time`;
+  SET doc = excluded.doc, email = excluded.email, customer = excluded.customer, time = excluded.time, ref = excluded.ref`;
 const INSERT_DOC_IF_ABSENT = `${INSERT_DOC} ON CONFLICT (store_id, kind, key) DO NOTHING`;
 const APPEND_LOG = 'INSERT INTO catalog_log (store_id, kind, key) VALUES (?, ?, ?)';
 const DEFAULT_PAGE_SIZE = 1000;
@@ -90,6 +90,18 @@ export function createSqliteCatalog(db: SqliteDb): CatalogStore {
     async findDocsByCustomer(storeId, kind, customers) {
       if (customers.length === 0) return [];
       const rows = selectDocs('customer IN (SELECT value FROM json_each(?)) ORDER BY key').all(storeId, kind, JSON.stringify(customers));
+      return (rows as DocRow[]).map(toEntry);
+    },
+
+    async findDocsByRef(storeId, kind, refs) {
+      if (refs.length === 0) return [];
+      const rows = selectDocs('ref IN (SELECT value FROM json_each(?)) ORDER BY key').all(storeId, kind, JSON.stringify(refs));
+      return (rows as DocRow[]).map(toEntry);
+    },
+
+    async latestDocs(storeId, kind, limit) {
+      if (limit <= 0) return [];
+      const rows = selectDocs('time IS NOT NULL ORDER BY time DESC, key LIMIT ?').all(storeId, kind, limit);
       return (rows as DocRow[]).map(toEntry);
     },
 

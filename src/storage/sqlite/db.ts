@@ -13,10 +13,11 @@ export interface DocRow {
   email: string | null;
   customer: string | null;
   time: number | null;
+  ref: string | null;
 }
 
 /** Column values of one entry, in the column order used by every insert. */
-export type EntryValues = [key: string, doc: string, email: string | null, customer: string | null, time: number | null];
+export type EntryValues = [key: string, doc: string, email: string | null, customer: string | null, time: number | null, ref: string | null];
 
 export class SqliteDb {
   private readonly statements = new Map<string, Database.Statement>();
@@ -118,12 +119,12 @@ export class SqliteDb {
 
 /** Maps a catalog_docs / import_staging row to the port's entry. */
 export function toEntry(row: DocRow): CatalogEntry {
-  return { key: row.key, doc: JSON.parse(row.doc) as CatalogEntry['doc'], email: row.email, customer: row.customer, time: row.time };
+  return { key: row.key, doc: JSON.parse(row.doc) as CatalogEntry['doc'], email: row.email, customer: row.customer, time: row.time, ref: row.ref };
 }
 
 /** Serialises an entry for an insert; absent indexed fields become NULL. */
 export function entryValues(entry: CatalogEntry): EntryValues {
-  return [entry.key, JSON.stringify(entry.doc), entry.email ?? null, entry.customer ?? null, entry.time ?? null];
+  return [entry.key, JSON.stringify(entry.doc), entry.email ?? null, entry.customer ?? null, entry.time ?? null, entry.ref ?? null];
 }
 
 

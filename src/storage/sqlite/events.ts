@@ -178,11 +178,13 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
       return db.write(() => {
         const deleteByVisitor = (table: string) => db.stmt(`DELETE FROM ${table} WHERE store_id = ? AND ${inList('visitor')}`).run(storeId, visitors).changes;
         forgetSqliteRollupVisitors(db, storeId, keys.visitors);
+        const orders = anonymiseOrders(db, storeId, keys);
         return {
           events: deleteByVisitor('events'),
           impressions: deleteByVisitor('impressions'),
           salesAnonymised: anonymiseSales(db, storeId, keys),
-          ordersAnonymised: anonymiseOrders(db, storeId, keys),
+          ordersAnonymised: orders.length,
+          parcelsRemoved: removeParcelsOf(db, storeId, orders),
           customersRemoved: removeCustomers(db, storeId, keys),
           identitiesRemoved: forgetSqliteIdentity(db, storeId, keys),
           logSeq: Number(db.stmt('INSERT INTO forget_log (store_id, time) VALUES (?, ?)').run(storeId, Date.now() / 1000).lastInsertRowid),
@@ -230,15 +232,24 @@ const PERSON_ORDERS = `store_id = @store AND kind = 'orders'
 const PERSON_CUSTOMERS = `store_id = @store AND kind = 'customers'
   AND key IN (SELECT value FROM json_each(@customers) UNION ALL ${docKeysBy('customers', 'email', 'emails')})`;
 
-/** Strips email and customer from matching catalog orders, logging each change as catalog writes do. */
-function anonymiseOrders(db: SqliteDb, storeId: number, keys: PersonKeys): number {
+/** Strips email and customer from matching catalog orders, logging each change as catalog writes do; returns their keys. */
+function anonymiseOrders(db: SqliteDb, storeId: number, keys: PersonKeys): string[] {
   const rows = db.stmt(`SELECT key, doc FROM catalog_docs WHERE ${PERSON_ORDERS} ORDER BY key`).all(personParams(storeId, keys)) as { key: string; doc: string }[];
   const update = db.stmt(`UPDATE catalog_docs SET doc = ?, email = NULL, customer = NULL WHERE store_id = ? AND kind = 'orders' AND key = ?`);
   for (const row of rows) {
     update.run(JSON.stringify(scrubOrderDoc(JSON.parse(row.doc) as Doc)), storeId, row.key);
     db.stmt(APPEND_LOG).run(storeId, 'orders', row.key);
   }
-  return rows.length;
+  return rows.map((row) => row.key);
+}
+
+/** Removes the parcels of these orders, logging each removal. */
+function removeParcelsOf(db: SqliteDb, storeId: number, orders: string[]): number {
+  if (orders.length === 0) return 0;
+  const where = "store_id = ? AND kind = 'parcels' AND ref IS NOT NULL AND ref IN (SELECT value FROM json_each(?))";
+  const list = JSON.stringify(orders);
+  db.stmt(`INSERT INTO catalog_log (store_id, kind, key) SELECT store_id, kind, key FROM catalog_docs WHERE ${where} ORDER BY key`).run(storeId, list);
+  return db.stmt(`DELETE FROM catalog_docs WHERE ${where}`).run(storeId, list).changes;
 }
 
 /** Removes catalog customers with these emails or IDs, logging each removal. */

@@ -9,15 +9,15 @@ import type { CatalogKind, ImportSession, ImportStats } from '../ports.js';
 import { entryValues, type SqliteDb } from './db.js';
 
 const STAGED = 'FROM import_staging WHERE store_id = ? AND import_id = ?';
-const STAGE_ROW = `INSERT INTO import_staging (store_id, import_id, kind, key, doc, email, customer, time)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+const STAGE_ROW = `INSERT INTO import_staging (store_id, import_id, kind, key, doc, email, customer, time, ref)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (store_id, import_id, kind, key) DO UPDATE
-  SET doc = excluded.doc, email = excluded.email, customer = excluded.customer, time = excluded.time`;
+  SET doc = excluded.doc, email = excluded.email, customer = excluded.customer, time = excluded.time, ref = excluded.ref`;
 // The WHERE clause is required: without it SQLite cannot tell the upsert's ON from a join's ON.
-const APPLY_STAGED = `INSERT INTO catalog_docs (store_id, kind, key, doc, email, customer, time)
-  SELECT store_id, kind, key, doc, email, customer, time ${STAGED}
+const APPLY_STAGED = `INSERT INTO catalog_docs (store_id, kind, key, doc, email, customer, time, ref)
+  SELECT store_id, kind, key, doc, email, customer, time, ref ${STAGED}
   ON CONFLICT (store_id, kind, key) DO UPDATE
-  SET doc = excluded.doc, email = excluded.email, customer = excluded.customer, time = excluded.time`;
+  SET doc = excluded.doc, email = excluded.email, customer = excluded.customer, time = excluded.time, ref = excluded.ref`;
 const NOT_STAGED = `d.store_id = ? AND d.kind = ? AND NOT EXISTS (SELECT 1 FROM import_staging s
   WHERE s.store_id = d.store_id AND s.import_id = ? AND s.kind = d.kind AND s.key = d.key)`;
 

@@ -219,6 +219,16 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    sql: `
+      -- ref: the key of the document a document belongs to (a parcel's order), looked up by
+      -- CatalogStore.findDocsByRef.
+      ALTER TABLE catalog_docs ADD COLUMN ref TEXT;
+      CREATE INDEX catalog_docs_ref ON catalog_docs (store_id, kind, ref) WHERE ref IS NOT NULL;
+      ALTER TABLE import_staging ADD COLUMN ref TEXT;
+    `,
+  },
 ];
 
 /** Applies pending migrations, each in its own IMMEDIATE transaction; safe when several processes open at once. */
