@@ -5,6 +5,9 @@
 import type { Logger } from 'pino';
 import { analyticsRoutes } from './api/routes/analytics.js';
 import { catalogRoutes } from './api/routes/catalog.js';
+import { catalogLinkRoutes } from './api/routes/catalog-links.js';
+import { Accessories } from './catalog/accessories.js';
+import { Parcels } from './catalog/parcels.js';
 import { AnalyticsService } from './analytics/service.js';
 import { importRoutes } from './api/routes/import.js';
 import { logRoutes } from './api/routes/log.js';
@@ -73,10 +76,12 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   privacy.onForget(models.onForget);
   catalog.onNewOrders((storeId, entries) => models.applyCatalogOrders(storeId, entries));
   const analytics = new AnalyticsService(storage, catalog, () => ingest.settle());
+  const parcels = new Parcels(storage, now);
   const search = new SearchService(catalog, models, new QueryStats(storage, () => ingest.settle()), log);
   await search.loadAll((await storage.stores.listStores()).map((s) => s.id));
   const routes = [
-    ...catalogRoutes({ catalog }),
+    ...catalogRoutes({ catalog, parcels }),
+    ...catalogLinkRoutes({ accessories: new Accessories(catalog), parcels }),
     ...importRoutes({ storage, catalog }),
     ...logRoutes({ tracker, log }),
     ...privacyRoutes({ privacy }),

@@ -10,6 +10,7 @@ import type { MaybePromise } from '../maybe-async.js';
 import { Poller } from '../poller.js';
 import { CatalogState, isMemoryKind, MEMORY_KINDS, type MemoryKind } from './catalog-state.js';
 import { mergeEntry, normalizeEntry, RecordError } from './normalize.js';
+import { unlinkPlan } from './accessory-links.js';
 
 /** Normalises a batch of raw records; errors name the argument, the index and the field. */
 export function normalizeBatch(kind: CatalogKind, raws: unknown[], argName: string, strict = true): CatalogEntry[] {
@@ -128,15 +129,23 @@ export class CatalogService {
     return entries.length;
   }
 
-  /** Removes records by ID; returns how many existed. */
+  /** Removes records by ID; returns how many existed. A removed product's accessory links go with it. */
   async remove(storeId: number, kind: CatalogKind, ids: ReadonlyArray<string | number>): Promise<number> {
     const keys = keysOf(ids);
     const removed = await this.storage.catalog.removeDocs(storeId, kind, keys);
     if (isMemoryKind(kind)) {
       const state = await this.state(storeId);
       for (const key of keys) state.apply(kind, key, null);
+      if (kind === 'products') await this.unlinkAccessories(storeId, keys);
     }
     return removed;
+  }
+
+  /** Removes every accessory link in which these products take part (their own and others' naming them). */
+  async unlinkAccessories(storeId: number, keys: readonly string[]): Promise<void> {
+    const state = await this.state(storeId);
+    const plan = unlinkPlan(state.accessories, state.accessoryIndex(), keys);
+    await this.putDocs(storeId, 'accessories', plan.upserts, plan.removals);
   }
 
   /** Stored records by ID, in the order asked (missing ones skipped); synchronous for a loaded store's products, categories and pages. */
@@ -150,10 +159,10 @@ export class CatalogService {
   }
 
   /**
-   * Writes already-validated documents of a rule kind (merchandising, search settings) and
-   * applies them in memory; `null` docs are removed. One transaction per call.
+   * Writes already-validated documents of a kind kept in memory beside the catalog (search rules
+   * and settings, accessory links), removes `removals`, and applies both in memory.
    */
-  async putRules(storeId: number, kind: RuleKind, upserts: CatalogEntry[], removals: string[]): Promise<void> {
+  async putDocs(storeId: number, kind: RuleKind | 'accessories', upserts: CatalogEntry[], removals: string[]): Promise<void> {
     if (upserts.length > 0) await this.storage.catalog.upsertDocs(storeId, kind, upserts);
     if (removals.length > 0) await this.storage.catalog.removeDocs(storeId, kind, removals);
     const state = await this.state(storeId);

@@ -1,14 +1,16 @@
 /**
- * The in-memory catalog of one store: products, categories and pages by key, plus the category
- * tree. Storage is the truth; this is derived, rebuilt at start-up and kept current by every
+ * The in-memory catalog of one store: products, categories, pages and accessory links by key,
+ * plus the category tree and the accessory index. Storage is the truth; this is derived, rebuilt at start-up and kept current by every
  * committed write (and by the change log other instances write).
  */
 import { RULE_KINDS, type DocKind, type Doc, type RuleKind } from '../storage/ports.js';
+import { AccessoryIndex } from './accessory-links.js';
 
 /** Kinds held in memory: the catalog that results are built from, and the search rules. */
-export type MemoryKind = 'products' | 'categories' | 'pages' | RuleKind;
-export const MEMORY_KINDS: readonly MemoryKind[] = ['products', 'categories', 'pages', ...RULE_KINDS];
+export type MemoryKind = 'products' | 'categories' | 'pages' | 'accessories' | RuleKind;
+export const MEMORY_KINDS: readonly MemoryKind[] = ['products', 'categories', 'pages', 'accessories', ...RULE_KINDS];
 const MEMORY_SET = new Set<DocKind>(MEMORY_KINDS);
+const RULE_SET = new Set<DocKind>(RULE_KINDS);
 
 export function isMemoryKind(kind: DocKind): kind is MemoryKind {
   return MEMORY_SET.has(kind);
@@ -21,6 +23,7 @@ export class CatalogState {
   readonly products = new Map<string, Doc>();
   readonly categories = new Map<string, Doc>();
   readonly pages = new Map<string, Doc>();
+  readonly accessories = new Map<string, Doc>();
   readonly synonyms = new Map<string, Doc>();
   readonly redirects = new Map<string, Doc>();
   readonly customized_search = new Map<string, Doc>();
@@ -32,6 +35,7 @@ export class CatalogState {
   rulesVersion = 0;
   private readonly listeners: ChangeListener[] = [];
   private tree: { children: Map<string, Set<string>>; descendants: Map<string, ReadonlySet<string>> } | null = null;
+  private links: AccessoryIndex | null = null;
 
   /** Sets (doc) or removes (null) one document. */
   apply(kind: MemoryKind, key: string, doc: Doc | null): void {
@@ -40,13 +44,19 @@ export class CatalogState {
     else map.delete(key);
     this.version++;
     if (kind === 'categories') this.tree = null;
-    if (kind !== 'products' && kind !== 'categories' && kind !== 'pages') this.rulesVersion++;
+    if (kind === 'accessories') this.links = null;
+    if (RULE_SET.has(kind)) this.rulesVersion++;
     for (const listener of this.listeners) listener(kind, key, doc);
   }
 
   /** Subscribes to every later change (the search indexes follow the catalog this way). */
   onChange(listener: ChangeListener): void {
     this.listeners.push(listener);
+  }
+
+  /** The accessory links of every product, rebuilt after a change to them. */
+  accessoryIndex(): AccessoryIndex {
+    return (this.links ??= new AccessoryIndex(this.accessories));
   }
 
   /** The category and every category below it (IDs as strings), cycle-safe. */

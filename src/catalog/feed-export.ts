@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { CATALOG_KINDS, type CatalogKind, type CatalogStore } from '../storage/ports.js';
 
 /**
- * Writes `{"created":…,"strict":true,"products":[…],"categories":[…],"pages":[…],"customers":[…],"orders":[…]}`
+ * Writes `{"created":…,"strict":true,"products":[…],"categories":[…],"pages":[…],"customers":[…],"orders":[…],"parcels":[…],"accessories":[…]}`
  * to `out` and returns the documents written per kind. Does not end `out` (it may be stdout).
  */
 export async function exportFeed(catalog: CatalogStore, storeId: number, out: NodeJS.WritableStream): Promise<Record<CatalogKind, number>> {

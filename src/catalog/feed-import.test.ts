@@ -21,7 +21,7 @@ function fakeSession() {
     },
     async commit(mirror) {
       calls.commit = mirror;
-      const zeros = () => ({ products: 0, categories: 0, pages: 0, customers: 0, orders: 0 });
+      const zeros = () => ({ products: 0, categories: 0, pages: 0, customers: 0, orders: 0, parcels: 0, accessories: 0 });
       const stats: ImportStats = { written: zeros(), removed: zeros() };
       for (const [kind, entries] of staged) stats.written[kind] = entries.length;
       return stats;
@@ -287,7 +287,7 @@ describe('importFeed and exportFeed on SQLite', () => {
     const chunks: Buffer[] = [];
     out.on('data', (c: Buffer) => chunks.push(c));
     const counts = await exportFeed(storage.catalog, storeId, out);
-    expect(counts).toEqual({ products: 2, categories: 2, pages: 1, customers: 2, orders: 2 });
+    expect(counts).toEqual({ products: 2, categories: 2, pages: 1, customers: 2, orders: 2, parcels: 0, accessories: 0 });
     const text = Buffer.concat(chunks).toString();
     expect(JSON.parse(text)).toMatchObject({ strict: true, created: expect.any(Number) });
 

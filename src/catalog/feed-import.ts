@@ -43,13 +43,15 @@ const BATCH = 500;
 const PIECE = 1 << 16;
 const FEED_KINDS: Record<string, CatalogKind> = {
   products: 'products', categories: 'categories', pages: 'pages', customers: 'customers', orders: 'orders', sales: 'orders',
+  // Relevo's own export carries these too, so a feed round trip keeps them.
+  parcels: 'parcels', accessories: 'accessories',
 };
-const MIRRORED: CatalogKind[] = ['products', 'categories', 'pages', 'customers'];
+const MIRRORED: CatalogKind[] = ['products', 'categories', 'pages', 'customers', 'accessories'];
 const META_KEYS = new Set(['created', 'strict', 'config']);
 
 /**
  * Streams a feed into `session`: stages every record in batches, commits on success (mirroring
- * the kinds present in the feed; orders are only appended), aborts and throws FeedError (or the
+ * the kinds present in the feed; orders and parcels are only appended), aborts and throws FeedError (or the
  * input's own error) otherwise. `input` is read but never destroyed: the caller owns it.
  */
 export async function importFeed(input: NodeJS.ReadableStream, session: ImportSession, opts: ImportFeedOptions = {}): Promise<ImportFeedResult> {

@@ -1,6 +1,6 @@
 /**
  * Raw catalog objects (API bodies, feed records) → CatalogEntry. One place decides what a valid
- * product, category, page, customer or order is, so `product/add`, the CRUD routes and the feed
+ * product, category, page, customer, order, parcel or accessory record is, so `product/add`, the CRUD routes and the feed
  * importer accept and reject exactly the same things and store the same shapes.
  *
  * Lenient mode (`strict: false`, Clerk's feed default) only ever turns a string into the type a
@@ -44,7 +44,14 @@ const CANONICAL_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
 const DECIMAL = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 const BOOLEAN = /^(?:true|false)$/i;
 
-type FieldType = 'id' | 'ids' | 'string' | 'strings' | 'boolean' | 'amount' | 'int' | 'count' | 'quantity' | 'email' | 'lines';
+type FieldType = 'id' | 'ids' | 'string' | 'strings' | 'boolean' | 'amount' | 'int' | 'count' | 'quantity' | 'email' | 'lines' | 'parcel_status';
+
+/**
+ * The shipment states a parcel can be in. Clerk's reference names the field but not its values;
+ * these cover a carrier's usual milestones, and anything else is refused rather than stored.
+ */
+export const PARCEL_STATUSES = ['pending', 'packed', 'shipped', 'in_transit', 'out_for_delivery', 'delivered', 'failed', 'returned', 'cancelled'] as const;
+const PARCEL_STATUS_SET = new Set<string>(PARCEL_STATUSES);
 
 // Core fields per kind; anything else is a free attribute (kept, lightly checked).
 const FIELDS: Record<CatalogKind, Record<string, FieldType>> = {
@@ -62,11 +69,18 @@ const FIELDS: Record<CatalogKind, Record<string, FieldType>> = {
     id: 'id', customerid: 'id', email: 'email', name: 'string', gender: 'string', age: 'count', subscribed: 'boolean', is_b2b: 'boolean',
   },
   orders: { id: 'id', products: 'lines', time: 'count', email: 'email', customer: 'id', status: 'string' },
+  parcels: { parcel_id: 'id', order_id: 'id', tracking_code: 'string', tracking_link: 'string', status: 'parcel_status', created: 'count', updated: 'count' },
+  accessories: { product: 'id', accessories: 'ids', directed_accessories: 'ids' },
 };
+/** Kinds with a fixed shape: a field outside FIELDS is refused, not kept as a free attribute. */
+const CLOSED = new Set<CatalogKind>(['parcels', 'accessories']);
+/** The field holding a kind's key (customers have three candidates; see keyOf). */
+const KEY_FIELD: Partial<Record<CatalogKind, string>> = { parcels: 'parcel_id', accessories: 'product' };
 // Clerk marks order `time` required; pushes without it are rejected rather than stamped "now",
 // so a re-sent order never moves in time.
 const REQUIRED: Record<CatalogKind, string[]> = {
   products: ['id'], categories: ['id'], pages: ['id'], customers: [], orders: ['id', 'products', 'time'],
+  parcels: ['parcel_id', 'order_id'], accessories: ['product'],
 };
 const LINE_FIELDS: Record<string, FieldType> = { id: 'id', price: 'amount', quantity: 'quantity' };
 const LINE_REQUIRED = ['id', 'price', 'quantity'];
@@ -83,6 +97,7 @@ export function normalizeEntry(kind: CatalogKind, raw: unknown, opts: NormalizeO
     const value = raw[name];
     if (value === null || value === undefined) continue; // missing values are omitted, never null
     const type = fields[name];
+    if (!type && CLOSED.has(kind)) throw new RecordError(name, `is not a field of ${kind} (${Object.keys(fields).join(', ')})`);
     // A blank email is no email: it would only ever match other blank emails.
     if (type === 'email' && typeof value === 'string' && !value.trim()) continue;
     doc[name] = type ? readField(type, value, name, opts) : readExtra(value, name, opts);
@@ -143,11 +158,15 @@ function toEntry(kind: CatalogKind, doc: Doc): CatalogEntry {
     if (doc.customer !== undefined) entry.customer = String(doc.customer);
     entry.time = doc.time as number;
   }
+  if (kind === 'parcels') entry.ref = String(doc.order_id);
   return entry;
 }
 
 function keyOf(kind: CatalogKind, doc: Doc): { key: string; field: string } {
-  if (kind !== 'customers') return { key: String(doc.id), field: 'id' };
+  if (kind !== 'customers') {
+    const field = KEY_FIELD[kind] ?? 'id';
+    return { key: String(doc[field]), field };
+  }
   // Clerk's customer key has had three names; a customer known only by email is keyed by it.
   for (const field of ['id', 'customerid'] as const) {
     if (doc[field] !== undefined && doc[field] !== null) return { key: String(doc[field]), field };
@@ -158,6 +177,8 @@ function keyOf(kind: CatalogKind, doc: Doc): { key: string; field: string } {
 }
 
 function isKeyField(kind: CatalogKind, name: string): boolean {
+  const field = KEY_FIELD[kind];
+  if (field) return name === field;
   return name === 'id' || (kind === 'customers' && name === 'customerid');
 }
 
@@ -198,6 +219,9 @@ function readField(type: FieldType, value: unknown, path: string, opts: Normaliz
       return readNumber(value, path, opts, (n) => Number.isSafeInteger(n) && n >= 1, 'must be an integer ≥ 1');
     case 'lines':
       return readLines(value, path, opts);
+    case 'parcel_status':
+      if (typeof value !== 'string' || !PARCEL_STATUS_SET.has(value)) throw new RecordError(path, `must be one of ${PARCEL_STATUSES.join(', ')}`);
+      return value;
   }
 }
 

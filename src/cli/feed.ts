@@ -11,7 +11,7 @@ import type { ConfigFrom } from './main.js';
 export function registerFeedCommands(program: Command, configFrom: ConfigFrom): void {
   program
     .command('import <file>')
-    .description("import a Clerk single-file JSON feed: products, categories, pages and customers are mirrored, orders appended; all or nothing")
+    .description("import a Clerk single-file JSON feed: products, categories, pages, customers and accessories are mirrored, orders and parcels appended; all or nothing")
     .requiredOption('--store <name>', 'store name')
     .option('--db <url>', 'database URL')
     .action(async (file: string, opts: { store: string; db?: string }) => {

@@ -15,6 +15,8 @@ export type Person = PersonKeys;
 
 /** Name the session model is registered under (runtime.ts). */
 export const SESSION_MODEL = 'session';
+/** How many of a person's latest items lend their accessory links to complementary lists. */
+const ACCESSORY_SEEDS = 3;
 /** Model candidates asked for when a filter may drop most of them. */
 const POOL = 500;
 
@@ -50,11 +52,11 @@ export class PersonRanking {
     return items.length > 0 ? items : this.fallback(now, new Set());
   }
 
-  /** visitor/complementary: the session model's next items, then popularity. */
+  /** visitor/complementary: accessories of the latest items, the session model's next items, then popularity. */
   visitorComplementary(p: Person, now: number, includeSeen: boolean): string[] {
     const recs = this.session.recommend(p.visitors, { limit: this.pool, includeSeen }).map((s) => s.key);
     const seen = includeSeen ? new Set<string>() : new Set(this.session.history(p.visitors, 10_000));
-    return [...recs, ...this.fallback(now, seen)];
+    return [...this.accessoriesOf(this.session.history(p.visitors, ACCESSORY_SEEDS), seen), ...recs, ...this.fallback(now, seen)];
   }
 
   /** visitor/substituting: co-viewed with what the person viewed, then same category / near price. */
@@ -89,7 +91,13 @@ export class PersonRanking {
   customerComplementary(bought: string[], now: number): string[] {
     const seen = new Set(bought);
     const recs = this.session.complements(bought.slice(0, 10), this.pool).map((s) => s.key).filter((k) => !seen.has(k));
-    return [...recs, ...this.fallback(now, seen)];
+    return [...this.accessoriesOf(bought.slice(0, ACCESSORY_SEEDS), seen), ...recs, ...this.fallback(now, seen)];
+  }
+
+  /** The shop's accessory links of these items (they lead complementary lists), without the seen ones. */
+  private accessoriesOf(items: string[], seen: ReadonlySet<string>): string[] {
+    if (this.state.accessories.size === 0 || items.length === 0) return [];
+    return this.state.accessoryIndex().linkedFrom(items).filter((k) => !seen.has(k));
   }
 
   /** customer/substituting: alternatives to what the person bought. */

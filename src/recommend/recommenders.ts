@@ -85,15 +85,24 @@ export function rankRecentlyBought(c: RankContext): Iterable<string> {
   return chain(c.models.get<Recent>(RECENT_MODEL).recentlyBought(), popularThenNewest(c));
 }
 
+/** `specific`: the products the shop names, in its order (shaping drops unknown, hidden, excluded and filtered ones). */
+export function rankSpecific(items: readonly string[]): Iterable<string> {
+  return items;
+}
+
 /** `keywords`: products whose text matches a piece of content (BM25). */
 export function rankKeywords(c: RankContext, text: string): Iterable<string> {
   return chain(rankScores(textIndexOf(c.state).products.search(termsOf([[text, 1]]))), popularThenNewest(c));
 }
 
-/** `complementary` / `most_sold_with`: bought with the given products, then co-viewed, then same category. */
+/**
+ * `complementary` / `most_sold_with` / `bundle` (and so a basket's cross-sell): the shop's own
+ * accessory links first, then bought with the given products, then co-viewed, then same category.
+ */
 export function rankComplementary(c: RankContext, items: readonly string[]): Iterable<string> {
   const given = new Set(items);
   return chain(
+    c.state.accessories.size > 0 ? c.state.accessoryIndex().linkedFrom(items) : [],
     without(rankScores(c.models.get<CoPurchase>(CO_PURCHASE_MODEL).boughtWith(items)), given),
     without(rankScores(c.models.get<CoView>(CO_VIEW_MODEL).neighbours(items)), given),
     similarProducts(c.state, items),

@@ -7,16 +7,18 @@ import { whenReady } from '../../maybe-async.js';
 import { computeFacets } from '../../catalog/facets.js';
 import type { CatalogService } from '../../catalog/catalog-service.js';
 import { facetableAttributes, pickAttributes } from '../../catalog/product-read.js';
+import type { Parcels } from '../../catalog/parcels.js';
 import type { CatalogKind, Doc } from '../../storage/ports.js';
 import { route, type RouteDef } from '../route.js';
 import { attributes, ids, list, records } from '../schemas.js';
 
 export interface CatalogRouteDeps {
   catalog: CatalogService;
+  parcels: Parcels;
 }
 
 /** The catalog part of the route table. */
-export function catalogRoutes({ catalog }: CatalogRouteDeps): RouteDef[] {
+export function catalogRoutes({ catalog, parcels }: CatalogRouteDeps): RouteDef[] {
   return [
     route({
       name: 'product/add', methods: ['GET', 'POST'], auth: 'private',
@@ -47,12 +49,12 @@ export function catalogRoutes({ catalog }: CatalogRouteDeps): RouteDef[] {
     ...crudRoutes(catalog, 'categories'),
     ...crudRoutes(catalog, 'pages'),
     ...crudRoutes(catalog, 'customers'),
-    ...crudRoutes(catalog, 'orders'),
+    ...crudRoutes(catalog, 'orders', (storeId, docs) => withParcels(parcels, storeId, docs)),
   ];
 }
 
 /** GET/DELETE by IDs, POST upsert, PATCH merge, for one resource; the argument is named like it. */
-function crudRoutes(catalog: CatalogService, kind: CatalogKind): RouteDef[] {
+function crudRoutes(catalog: CatalogService, kind: CatalogKind, decorate?: (storeId: number, docs: Doc[]) => Promise<Doc[]>): RouteDef[] {
   const idArg = v.object({ [kind]: ids() });
   const recordArg = v.object({ [kind]: records() });
   const read = (a: Record<string, unknown>) => a[kind] as Array<string | number>;
@@ -61,7 +63,10 @@ function crudRoutes(catalog: CatalogService, kind: CatalogKind): RouteDef[] {
       name: kind, methods: ['GET'], auth: 'private',
       // Clerk keys GET /customers by email; IDs are accepted too (anything without an @).
       schema: kind === 'customers' ? v.object({ customers: list(v.union([v.string().trim().min(1).max(320), v.number().int()])).pipe(v.array(v.union([v.string(), v.number()])).min(1).max(10000)) }) : idArg,
-      handler: async (a, ctx) => ({ [kind]: kind === 'customers' ? await getCustomers(catalog, ctx.store.id, read(a)) : await catalog.get(ctx.store.id, kind, read(a)) }),
+      handler: async (a, ctx) => {
+        const docs = kind === 'customers' ? await getCustomers(catalog, ctx.store.id, read(a)) : await catalog.get(ctx.store.id, kind, read(a));
+        return { [kind]: decorate ? await decorate(ctx.store.id, docs) : docs };
+      },
     }),
     route({
       name: kind, methods: ['POST'], auth: 'private', schema: recordArg,
@@ -76,6 +81,12 @@ function crudRoutes(catalog: CatalogService, kind: CatalogKind): RouteDef[] {
       handler: async (a, ctx) => void (await catalog.remove(ctx.store.id, kind, read(a))),
     }),
   ];
+}
+
+/** Orders as GET /orders answers them: each with its `parcels` (oldest first; empty when none). */
+async function withParcels(parcels: Parcels, storeId: number, orders: Doc[]): Promise<Doc[]> {
+  const byOrder = await parcels.ofOrders(storeId, orders.map((o) => String(o.id)));
+  return orders.map((o) => ({ ...o, parcels: byOrder.get(String(o.id)) ?? [] }));
 }
 
 async function getCustomers(catalog: CatalogService, storeId: number, keys: Array<string | number>): Promise<Doc[]> {

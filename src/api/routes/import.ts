@@ -7,7 +7,8 @@ import { invalidArgument } from '../../errors.js';
 import type { Storage } from '../../storage/ports.js';
 import { route, type RouteDef } from '../route.js';
 
-const FEED_KEYS = ['products', 'categories', 'pages', 'customers', 'orders', 'sales', 'created', 'strict', 'config'] as const;
+const RECORD_KEYS = ['products', 'categories', 'pages', 'customers', 'orders', 'sales', 'parcels', 'accessories'] as const;
+const FEED_KEYS = [...RECORD_KEYS, 'created', 'strict', 'config'] as const;
 
 export function importRoutes({ storage, catalog }: { storage: Storage; catalog: CatalogService }): RouteDef[] {
   return [
@@ -17,7 +18,7 @@ export function importRoutes({ storage, catalog }: { storage: Storage; catalog: 
       schema: v.object(Object.fromEntries(FEED_KEYS.map((k) => [k, v.unknown().optional()]))),
       handler: async (a, ctx) => {
         const feed = Object.fromEntries(FEED_KEYS.filter((k) => a[k] !== undefined).map((k) => [k, a[k]]));
-        if (!FEED_KEYS.slice(0, 6).some((k) => feed[k] !== undefined)) throw invalidArgument('products', 'a feed needs at least one of products, categories, pages, customers, orders');
+        if (!RECORD_KEYS.some((k) => feed[k] !== undefined)) throw invalidArgument('products', `a feed needs at least one of ${RECORD_KEYS.join(', ')}`);
         const session = await storage.catalog.beginImport(ctx.store.id);
         let stats;
         try {

@@ -80,7 +80,7 @@ function resourceRoutes(catalog: CatalogService, res: Resource): RouteDef[] {
         const withIds = res.kind === 'campaigns' ? given.map((c) => ({ ...c, id: c.id ?? randomHex(8) })) : given;
         withIds.forEach((r, i) => res.check?.(r, i, state));
         const entries = ruleEntries(arg, withIds, res.keyOf);
-        await catalog.putRules(ctx.store.id, res.kind, entries, []);
+        await catalog.putDocs(ctx.store.id, res.kind, entries, []);
         return res.kind === 'campaigns' ? { campaign_ids: entries.map((e) => e.key) } : undefined;
       },
     }),
@@ -95,7 +95,7 @@ function resourceRoutes(catalog: CatalogService, res: Resource): RouteDef[] {
           return parseRule(res, { ...existing, ...patch }, i);
         });
         merged.forEach((r, i) => res.check?.(r, i, state));
-        await catalog.putRules(ctx.store.id, res.kind, ruleEntries(arg, merged, res.keyOf), []);
+        await catalog.putDocs(ctx.store.id, res.kind, ruleEntries(arg, merged, res.keyOf), []);
       },
     }),
     route({
@@ -103,7 +103,7 @@ function resourceRoutes(catalog: CatalogService, res: Resource): RouteDef[] {
       handler: async (a, ctx) => {
         const map = await stored(ctx.store.id);
         const gone = (a[arg] as string[]).map(res.lookup).filter((k) => map.has(k));
-        await catalog.putRules(ctx.store.id, res.kind, [], [...new Set(gone)]);
+        await catalog.putDocs(ctx.store.id, res.kind, [], [...new Set(gone)]);
       },
     }),
   ];
@@ -142,7 +142,7 @@ function settingsRoutes(catalog: CatalogService): RouteDef[] {
       handler: async (a, ctx) => {
         if (a.language !== undefined) parseLanguage(a.language);
         const doc = { ...(await current(ctx.store.id)), ...a };
-        await catalog.putRules(ctx.store.id, 'search_settings', [{ key: 'settings', doc }], []);
+        await catalog.putDocs(ctx.store.id, 'search_settings', [{ key: 'settings', doc }], []);
         return { settings: withDefaults(doc) };
       },
     }),

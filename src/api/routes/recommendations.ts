@@ -119,6 +119,8 @@ export function recommendationRoutes(deps: RecommendationDeps): RouteDef[] {
     r('most_sold_with', v.object({ ...commonArgs, ...products }), (a, c) => rank.rankComplementary(c, keysOf(a.products)), { ...byProducts, counted: true }),
     r('substituting', v.object({ ...commonArgs, ...products, include_seen: bool().optional() }),
       (a, c) => rank.rankSubstituting(c, keysOf(a.products), a.include_seen === true), byProducts),
+    // Hand-picked sliders: the shop names the products; the impression makes them tracked like any label.
+    r('specific', v.object({ ...commonArgs, ...products }), (a) => rank.rankSpecific(keysOf(a.products)), byProducts),
     r('bundle', v.object({ ...commonArgs, product: id() }), (a, c) => rank.rankComplementary(c, [String(a.product)]), { input: (a) => ({ products: [a.product] }) }),
     r('category/popular', v.object({ ...resultArgs, ...category }),
       (a, c) => rank.rankCategoryPopular(c, requireKey(c.state, 'categories', 'category', a.category)), { ...byCategory, counted: true }),

@@ -1,0 +1,3 @@
+import { describeCatalogLinks } from './catalog-links.cases.js';
+
+describeCatalogLinks('SQLite', () => undefined);
