@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { shapeError } from '../api/envelope.js';
 import { parseQuery } from '../analytics/query.js';
+import type { Doc } from '../storage/ports.js';
 import type { AnalyticsQuery, FeedEvent, LabelRow, Overview, ProductRow, SearchesAnswer, SeriesPoint } from '../analytics/types.js';
 import { invalidArgument, missingArgument } from '../errors.js';
 import { labelsArg } from '../tracking/labels.js';
@@ -32,8 +33,14 @@ export type SessionGuard = (req: FastifyRequest, reply: FastifyReply, kind: 'pag
 type Query = Record<string, string | string[] | undefined>;
 const EVENTS_LIMIT = 50;
 
+/** The latest orders with their parcels (src/catalog/parcels.ts implements it). */
+export interface DashboardOrders {
+  latestOrders(storeId: number, limit: number): Promise<Doc[]>;
+}
+const ORDERS_LIMIT = 50;
+
 /** Registers /dashboard/api/* on the app. */
-export function registerDashboardApi(app: FastifyInstance, deps: { analytics: DashboardAnalytics; log: Logger; guard: SessionGuard; now: () => number }): void {
+export function registerDashboardApi(app: FastifyInstance, deps: { analytics: DashboardAnalytics; orders: DashboardOrders; log: Logger; guard: SessionGuard; now: () => number }): void {
   const { analytics } = deps;
   const parse = (query: Query) => parseRange(query, deps.now());
   const json = (path: string, run: (storeId: number, query: Query) => Promise<Record<string, unknown>>) =>
@@ -69,6 +76,7 @@ export function registerDashboardApi(app: FastifyInstance, deps: { analytics: Da
   json('timeseries', async (id, query) => ({ series: await analytics.timeseries(id, parse(query)) }));
   json('label', async (id, query) => ({ label: labelName(query), ...(await analytics.labelDetail(id, labelName(query), parse(query))) }));
   json('events', async (id, query) => ({ events: await analytics.recentEvents(id, afterSeq(query), EVENTS_LIMIT) }));
+  json('orders', async (id) => ({ orders: (await deps.orders.latestOrders(id, ORDERS_LIMIT)).map(orderRow) }));
 
   csv('labels', LABEL_COLUMNS, (id, q) => analytics.labels(id, q));
   csv('products', PRODUCT_COLUMNS, (id, q) => analytics.products(id, q));
@@ -79,6 +87,21 @@ export function registerDashboardApi(app: FastifyInstance, deps: { analytics: Da
   csv('channels', CHANNEL_COLUMNS, async (id, q) => channelRows(await analytics.overview(id, q)));
   csv('label-products', LABEL_PRODUCT_COLUMNS, async (id, q, query) => (await analytics.labelDetail(id, labelName(query), q)).products);
   csv('events', EVENT_COLUMNS, (id, _q, query) => analytics.recentEvents(id, afterSeq(query), EVENTS_LIMIT));
+}
+
+/** One order as the Orders page shows it: totals of its lines and its parcels. */
+function orderRow(o: Doc): Record<string, unknown> {
+  const lines = Array.isArray(o.products) ? (o.products as Doc[]) : [];
+  let units = 0;
+  let revenue = 0;
+  for (const l of lines) {
+    units += l.quantity as number;
+    revenue += (l.price as number) * (l.quantity as number);
+  }
+  return {
+    order: String(o.id), time: o.time, customer: o.customer ?? o.email ?? null, status: o.status ?? null,
+    lines: lines.length, units, revenue: Math.round(revenue * 100) / 100, parcels: o.parcels,
+  };
 }
 
 interface ChannelRow {

@@ -18,6 +18,7 @@ export const PAGES: PageDef[] = [
   { id: 'label', path: '/dashboard/label', title: 'Label', nav: false },
   { id: 'searches', path: '/dashboard/searches', title: 'Searches', nav: true },
   { id: 'products', path: '/dashboard/products', title: 'Products', nav: true },
+  { id: 'orders', path: '/dashboard/orders', title: 'Orders', nav: true },
   { id: 'live', path: '/dashboard/live', title: 'Live feed', nav: true },
 ];
 

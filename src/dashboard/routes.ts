@@ -10,6 +10,7 @@ import type { KeyDirectory } from '../stores/keys.js';
 import type { Storage, StoreRecord } from '../storage/ports.js';
 import { registerDashboardApi, type DashboardAnalytics, type SessionGuard } from './api.js';
 import { loadAssets } from './assets.js';
+import { Parcels } from '../catalog/parcels.js';
 import { COOKIE_NAME, parseCookies, parseLoginBody, SESSION_SECONDS, SessionSigner, sessionCookie } from './auth.js';
 import { loginPage, notFoundPage, PAGES, shellPage } from './pages.js';
 
@@ -89,7 +90,8 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
       return reply.header('content-type', asset.contentType).send(asset.body);
     });
 
-    registerDashboardApi(scope, { analytics: deps.analytics, log: deps.log, guard, now: deps.now ?? (() => Date.now() / 1000) });
+    const now = deps.now ?? (() => Date.now() / 1000);
+    registerDashboardApi(scope, { analytics: deps.analytics, orders: new Parcels(deps.storage, now), log: deps.log, guard, now });
 
     // Anything else under /dashboard: nothing is revealed before login, not even whether it exists.
     scope.get('/dashboard/*', async (req, reply) => {

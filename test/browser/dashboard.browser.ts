@@ -19,7 +19,7 @@ const SHOTS = join(ROOT, 'test-results');
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
 const LABELS = ['Home page', 'Product page - Alternatives', 'Cart, "upsell"'];
 const METRICS = ['impressions', 'clicks', 'ctr', 'orders', 'revenue', 'conversion_rate', 'revenue_per_mille', 'mean_position'] as const;
-const PAGES = ['/dashboard', '/dashboard/labels', '/dashboard/label?name=Home%20page', '/dashboard/searches', '/dashboard/products', '/dashboard/live'];
+const PAGES = ['/dashboard', '/dashboard/labels', '/dashboard/label?name=Home%20page', '/dashboard/searches', '/dashboard/products', '/dashboard/orders', '/dashboard/live'];
 
 let dir: string;
 let server: Child;
@@ -233,6 +233,19 @@ describe('dashboard in Chromium', () => {
     expect(await cells('zero-result-table', 'query')).toContain('unicornium');
     expect(await cells('no-click-table', 'query')).toEqual(expect.arrayContaining(['unicornium', 'toner zz9']));
     await shot('searches-queries');
+  });
+
+  it('shows the latest orders with their parcels, linking the tracking page', async () => {
+    const product = (await call('recommendations/popular', { limit: 1 })).result[0];
+    await call('orders', { private_key: privateKey, orders: [{ id: 'web-77', products: [{ id: product, price: 12.5, quantity: 2 }], time: Math.floor(Date.now() / 1000) + 3600, customer: 'c-77' }] });
+    await call('orders/parcels', { private_key: privateKey, order_id: 'web-77', parcel_id: 'pk-1', status: 'in_transit', tracking_code: 'TRK77', tracking_link: 'https://track.example/TRK77' });
+    await page.goto(`${base}/dashboard/orders`);
+    await rendered();
+    const first = await page.$eval('#orders-table tbody tr', (tr) => Object.fromEntries(Array.from(tr.querySelectorAll('td[data-key]')).map((td) => [(td as HTMLElement).dataset.key, (td as HTMLElement).innerText])));
+    expect(first).toMatchObject({ order: 'web-77', customer: 'c-77', units: '2' });
+    expect(first.parcels).toContain('pk-1 · in_transit · TRK77');
+    expect(await page.$eval('#orders-table li[data-parcel="pk-1"] a', (a) => (a as HTMLAnchorElement).href)).toBe('https://track.example/TRK77');
+    await shot('orders-parcels');
   });
 
   it('shows one label, searches, products and the live feed', async () => {

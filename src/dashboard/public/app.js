@@ -270,8 +270,36 @@
         return [h('h1', null, 'Products'), table('Products', PRODUCT_COLUMNS, body.products, { id: 'products-table', csv: apiUrl('products.csv'), sortKey: 'revenue' })];
       });
     },
+    orders: function () {
+      return getJson('/dashboard/api/orders').then(function (body) {
+        return [
+          h('h1', null, 'Orders'),
+          h('p', { class: 'muted' }, 'The 50 latest orders sent through /orders or a feed (whatever the date range), with their parcels from /orders/parcels.'),
+          table('Latest orders', ORDER_COLUMNS, body.orders, { id: 'orders-table' }),
+        ];
+      });
+    },
     live: live,
   };
+
+  var ORDER_COLUMNS = [
+    { key: 'order', label: 'Order' },
+    { key: 'time', label: 'Time', cell: function (r) { return r.time == null ? '' : new Date(r.time * 1000).toISOString().slice(0, 16).replace('T', ' '); } },
+    { key: 'customer', label: 'Customer' },
+    { key: 'status', label: 'Status' },
+    { key: 'units', label: 'Units', fmt: FMT.int, num: true },
+    { key: 'revenue', label: 'Revenue', fmt: FMT.money, num: true },
+    { key: 'parcels', label: 'Parcels', sortable: false, cell: parcelList },
+  ];
+  /** An order's parcels: ID, status, and the tracking code linked when the link is an http(s) URL. */
+  function parcelList(r) {
+    if (!r.parcels.length) return h('span', { class: 'muted' }, 'none');
+    return h('ul', { class: 'parcels' }, r.parcels.map(function (p) {
+      var code = p.tracking_code || p.tracking_link || '';
+      var link = typeof p.tracking_link === 'string' && /^https?:\/\//.test(p.tracking_link) ? h('a', { href: p.tracking_link, rel: 'noopener noreferrer', target: '_blank' }, code) : code;
+      return h('li', { 'data-parcel': String(p.parcel_id) }, String(p.parcel_id), ' · ', p.status || 'no status', code ? ' · ' : '', link);
+    }));
+  }
 
   function histogram(title, positions) {
     var box = h('div', { class: 'chart', role: 'img', 'aria-label': 'Clicks by position: ' + positions.map(function (p) { return p.position + ': ' + p.clicks; }).join(', ') });
