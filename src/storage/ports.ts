@@ -171,6 +171,16 @@ export interface ImpressionRecord {
   results: string[];
 }
 
+/** What a click without an in-memory match asks of stored impressions (EventStore.joinImpressions). */
+export interface ImpressionJoin {
+  visitor: string;
+  product: string;
+  requestId?: string;
+  api?: string;
+  labels?: string[];
+  since?: number;
+}
+
 export interface SaleLine {
   /** Product key (string). */
   product: string;
@@ -248,6 +258,13 @@ export interface EventStore {
    * and containing all these labels, not older than `since` (unix s).
    */
   findLatestImpressionShowing(storeId: number, visitors: string[], product: string, opts: { api?: string; labels?: string[]; since?: number }): Promise<ImpressionRecord | null>;
+  /**
+   * The impressions many clicks of one store join, answered in the order asked (a group commit
+   * joins its batch's clicks at once: one read transaction on SQLite, two statements on
+   * PostgreSQL). Each: the impression of `requestId` when it belongs to `visitor`, else
+   * findLatestImpressionShowing(storeId, [visitor], product, {api, labels, since}).
+   */
+  joinImpressions(storeId: number, joins: ImpressionJoin[]): Promise<Array<ImpressionRecord | null>>;
   /** Events of these visitors, newest first. */
   eventsOfVisitors(storeId: number, visitors: string[], opts?: { types?: EventType[]; limit?: number }): Promise<StoredEvent[]>;
   /** Units of `product` already returned from `order` (the sum of its `returned` events' data.quantity). */

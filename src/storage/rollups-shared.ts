@@ -41,12 +41,58 @@ export function applicableDeltas(deltas: RollupDelta[], newSales: Set<string>): 
 export function queueRows(deltas: RollupDelta[]): Array<[storeId: number, deltas: string]> {
   const byStore = new Map<number, RollupDelta[]>();
   for (const d of deltas) {
-    const { onlyIfNewSale: _settled, ...rest } = d;
+    const rest = d.onlyIfNewSale === undefined ? d : settled(d);
     const list = byStore.get(d.storeId);
     if (list) list.push(rest);
     else byStore.set(d.storeId, [rest]);
   }
   return [...byStore].map(([storeId, list]) => [storeId, JSON.stringify(list)]);
+}
+
+function settled(d: RollupDelta): RollupDelta {
+  const { onlyIfNewSale: _settled, ...rest } = d;
+  return rest;
+}
+
+/**
+ * A batch's deltas with every plain increment summed per row: N clicks on one label in a batch
+ * become one delta, not N, before they are queued as JSON and later merged again. Per-day uniques
+ * become metric-free deltas (one per unique key; the applier adds their +1 where new), multi-row
+ * deltas (`names`) and sale deltas (`onlyIfNewSale`, settled by the commit) are kept as they are.
+ * Equivalent under mergeDeltas to the input, in any grain.
+ */
+export function compactDeltas(deltas: RollupDelta[]): RollupDelta[] {
+  const sums = new Map<string, RollupDelta>();
+  const kept: RollupDelta[] = [];
+  const uniques = new Set<string>();
+  for (const d of deltas) {
+    if (d.names || d.onlyIfNewSale !== undefined) {
+      kept.push(d);
+      continue;
+    }
+    if (d.unique) {
+      const u = uniqueKey(d)!;
+      if (!uniques.has(u)) {
+        uniques.add(u);
+        kept.push({ storeId: d.storeId, hour: d.hour, kind: d.kind, name: d.name, api: d.api, metrics: {}, unique: d.unique });
+      }
+    }
+    let any = false;
+    for (const _m in d.metrics) {
+      any = true;
+      break;
+    }
+    if (!any) continue;
+    const key = rowKey(d, d.name);
+    const sum = sums.get(key);
+    if (!sum) {
+      sums.set(key, { storeId: d.storeId, hour: d.hour, kind: d.kind, name: d.name, api: d.api, metrics: { ...d.metrics } });
+      continue;
+    }
+    const into = sum.metrics as Record<string, number>;
+    for (const m in d.metrics) into[m] = (into[m] ?? 0) + (d.metrics as Record<string, number>)[m];
+  }
+  return [...sums.values(), ...kept];
 }
 
 /** The deltas of queued rows, oldest row first. */

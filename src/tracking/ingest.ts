@@ -13,8 +13,10 @@ import type { Metrics } from '../metrics.js';
 import type { EventBatch, ImpressionRecord, SaleRecord, Storage, StoredEvent, StoreRecord, TrackedEvent } from '../storage/ports.js';
 import { isBotUserAgent } from './bots.js';
 import { autoVisitorId, visitorSpec } from './visitor.js';
+import { joinedClick, settleJoin, type PendingJoin } from './click-join.js';
 import { PendingImpressions } from './pending-impressions.js';
 import { RollupApplier } from './rollup-applier.js';
+import { compactDeltas } from '../storage/rollups-shared.js';
 import { WriteBuffer } from './write-buffer.js';
 
 export type DropReason = 'bot' | 'tracking_disabled' | 'no_visitor';
@@ -26,7 +28,7 @@ export interface TrackContext {
   privileged: boolean;
 }
 
-type Item = { kind: 'event'; event: TrackedEvent } | { kind: 'sale'; sale: SaleRecord } | { kind: 'impression'; impression: ImpressionRecord };
+type Item = { kind: 'event'; event: TrackedEvent; join?: PendingJoin } | { kind: 'sale'; sale: SaleRecord } | { kind: 'impression'; impression: ImpressionRecord };
 type ItemResult = { seq?: number; newSale?: boolean };
 
 /** What one commit added, handed to every listener after the transaction succeeded. */
@@ -111,6 +113,11 @@ export class Ingest {
     return results.map((r) => r.seq!);
   }
 
+  /** Commits a click whose impression join the group commit resolves (see click-join.ts); returns its seq. */
+  async commitClick(event: TrackedEvent, join: PendingJoin): Promise<number> {
+    return (await this.buffer.add({ kind: 'event', event, join })).seq!;
+  }
+
   /** Commits a sale; resolves true when it was new, false for a repeat of a stored sale. */
   async commitSale(sale: SaleRecord): Promise<boolean> {
     return (await this.buffer.add({ kind: 'sale', sale })).newSale === true;
@@ -173,7 +180,26 @@ export class Ingest {
     return pooledRandomBytes(12).toString('base64url').replace(/[-_]/g, 'x');
   }
 
+  /** Resolves the batch's pending click joins, one storage call per store, and writes them into the events. */
+  private async resolveJoins(items: Item[]): Promise<void> {
+    const byStore = new Map<number, Array<Item & { kind: 'event' }>>();
+    for (const item of items) {
+      if (item.kind !== 'event' || !item.join) continue;
+      const list = byStore.get(item.event.storeId);
+      if (list) list.push(item);
+      else byStore.set(item.event.storeId, [item]);
+    }
+    for (const [storeId, list] of byStore) {
+      const found = await this.storage.events.joinImpressions(storeId, list.map((item) => item.join!.query));
+      list.forEach((item, i) => {
+        item.event = joinedClick(item.event, item.join!.given, settleJoin(item.join!, found[i]));
+        item.join = undefined; // a retried batch must not join again
+      });
+    }
+  }
+
   private async write(items: Item[]): Promise<ItemResult[]> {
+    await this.resolveJoins(items);
     const batch: EventBatch = { events: [], impressions: [], sales: [], rollups: [] };
     // Copies of one sale in a batch (a shop retrying at once) share the sale's `onlyIfNewSale`:
     // only the first copy may bring deltas, or a new sale would be counted once per copy.
@@ -192,6 +218,8 @@ export class Ingest {
         batch.rollups!.push(...impressionDeltas(item.impression));
       }
     }
+    // Summed per row before they are queued: one delta per label, store total… per batch.
+    batch.rollups = compactDeltas(batch.rollups!);
     const result = await this.storage.events.commitBatch(batch);
     if (batch.rollups!.length > 0) this.rollups.queued();
     let e = 0;

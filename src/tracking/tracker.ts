@@ -4,10 +4,10 @@
  */
 import { attributeSale, readAttribution } from '../analytics/attribution.js';
 import { personClicks } from '../analytics/person-clicks.js';
-import { queryOf } from '../analytics/deltas.js';
 import { AuthenticationError, LogicalError } from '../errors.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
-import type { Id, ImpressionRecord, SaleLine, Storage, TrackedEvent } from '../storage/ports.js';
+import type { Id, SaleLine, Storage, TrackedEvent } from '../storage/ports.js';
+import { joinedClick } from './click-join.js';
 import { Ingest, type TrackContext } from './ingest.js';
 
 /** How far back a click without a request_id looks for the impression that showed the product. */
@@ -63,32 +63,18 @@ export class Tracker {
     const visitor = await this.ingest.visitorOf(ctx, input.visitor);
     if (await this.ingest.gate(ctx, visitor)) return;
     const product = String(input.product);
-    const impression = await this.joinImpression(ctx.store.id, visitor!, product, input, time);
-    const position = input.n ?? (impression ? impression.results.indexOf(product) : -1);
-    await this.ingest.commitEvents([{
-      storeId: ctx.store.id, type: 'click', time, visitor, product,
-      labels: input.labels ?? impression?.labels ?? null,
-      api: input.api ?? impression?.api ?? null,
-      requestId: impression?.requestId ?? null,
-      position: position >= 0 ? position : null,
-      external: input.external ?? false,
-      // The search query travels with the click, so search analytics can count no-click queries.
-      data: queryOf(impression?.input) ? { query: queryOf(impression?.input) } : null,
-    }]);
-  }
-
-  /**
-   * Exact join by request_id (same store and visitor), else the visitor's latest impression
-   * showing the product. Impressions still queued for commit are looked at first: they were
-   * recorded just now, so a match among them is the newest there is.
-   */
-  private async joinImpression(storeId: number, visitor: string, product: string, input: ClickInput, time: number): Promise<ImpressionRecord | null> {
-    if (input.request_id) {
-      const exact = this.ingest.pendingImpression(storeId, input.request_id) ?? (await this.storage.events.findImpression(storeId, input.request_id));
-      if (exact && exact.visitor === visitor) return exact;
-    }
-    const opts = { api: input.api, labels: input.labels, since: time - JOIN_WINDOW_SECONDS };
-    return this.ingest.latestPendingShowing(storeId, [visitor], product, opts) ?? this.storage.events.findLatestImpressionShowing(storeId, [visitor], product, opts);
+    const event: TrackedEvent = { storeId: ctx.store.id, type: 'click', time, visitor, product, external: input.external ?? false };
+    const given = { labels: input.labels, api: input.api, n: input.n };
+    const query = { visitor: visitor!, product, requestId: input.request_id, api: input.api, labels: input.labels, since: time - JOIN_WINDOW_SECONDS };
+    // The impressions queued just now are looked at first. An exact request_id match there, or
+    // (without a request_id) the newest queued impression showing the product, settles it; else
+    // the group commit joins the click with the rest of its batch (one storage call), where a
+    // stored exact match beats the queued fallback and the queued fallback beats older ones.
+    const exact = query.requestId ? this.ingest.pendingImpression(ctx.store.id, query.requestId) : null;
+    if (exact && exact.visitor === query.visitor) return void (await this.ingest.commitEvents([joinedClick(event, given, exact)]));
+    const queued = this.ingest.latestPendingShowing(ctx.store.id, [query.visitor], product, query);
+    if (queued && !query.requestId) return void (await this.ingest.commitEvents([joinedClick(event, given, queued)]));
+    await this.ingest.commitClick(event, { query, given, queued });
   }
 
   /** log/product and log/category: a page view. */

@@ -322,6 +322,29 @@ export function runEventConformance(ctx: ConformanceContext): void {
       expect(await storage().events.findLatestImpressionShowing(id, [v1], 'p2', {})).toEqual(i2);
     });
 
+    it('joins many clicks at once: by request ID when it is the visitor’s, else the latest impression showing the product', async () => {
+      const [{ id }, other] = [await newStore(), await newStore()];
+      const [v1, v2] = [visitor(), visitor()];
+      const i1 = impression(id, v1, 'j1', ['p1', 'p2'], { time: 100, api: 'search/search', labels: ['Search'] });
+      const i2 = impression(id, v1, 'j2', ['p2'], { time: 200, labels: ['Home'] });
+      const i3 = impression(id, v2, 'j3', ['p1'], { time: 300 });
+      await commit(storage(), { impressions: [i1, i2, i3, impression(other.id, v1, 'j4', ['p1'], { time: 400 })] });
+      const joined = await storage().events.joinImpressions(id, [
+        { visitor: v1, product: 'p2' },
+        { visitor: v1, product: 'p2', requestId: 'j1' },
+        { visitor: v2, product: 'p1', requestId: 'j1' }, // another visitor's request ID: falls back to v2's own
+        { visitor: v1, product: 'p1', requestId: 'missing' },
+        { visitor: v1, product: 'p2', api: 'search/search' },
+        { visitor: v1, product: 'p2', labels: ['Home'], since: 250 },
+        { visitor: v1, product: 'p9' },
+        { visitor: visitor(), product: 'p1' },
+        { visitor: v1, product: 'p1', requestId: 'j4' }, // another store's request ID
+      ]);
+      expect(joined.map((i) => i?.requestId ?? null)).toEqual(['j2', 'j1', 'j3', 'j1', 'j1', null, null, null, 'j1']);
+      expect(joined[0]).toEqual(i2);
+      expect(await storage().events.joinImpressions(id, [])).toEqual([]);
+    });
+
     it(`looks at no more than the newest ${IMPRESSION_WINDOW} impressions per visitor`, async () => {
       const { id } = await newStore();
       const v = visitor();
@@ -329,6 +352,7 @@ export function runEventConformance(ctx: ConformanceContext): void {
       await commit(storage(), { impressions });
       expect(await storage().events.findLatestImpressionShowing(id, [v], 'old', {})).toBeNull();
       expect((await storage().events.findLatestImpressionShowing(id, [v], 'new', {}))?.requestId).toBe(`w${IMPRESSION_WINDOW}`);
+      expect((await storage().events.joinImpressions(id, [{ visitor: v, product: 'old' }, { visitor: v, product: 'new' }])).map((i) => i?.requestId ?? null)).toEqual([null, `w${IMPRESSION_WINDOW}`]);
     });
 
     it('lists events and impressions of visitors newest first, by type and limit', async () => {

@@ -57,6 +57,13 @@ const LATEST_SHOWING = `SELECT i.* FROM unnest($2::text[]) AS v(visitor) CROSS J
     ORDER BY time DESC, request_id DESC LIMIT ${IMPRESSION_WINDOW}) AS i
   WHERE i.results ? $4 AND ($5::text IS NULL OR i.api = $5) AND i.labels @> $6::jsonb
   ORDER BY i.time DESC, i.request_id DESC LIMIT 1`;
+// LATEST_SHOWING for many clicks in one statement: one row per click that found its impression.
+const JOIN_LATEST = `SELECT q.n, i.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::float8[]) WITH ORDINALITY AS q(visitor, product, api, labels, since, n)
+  CROSS JOIN LATERAL (SELECT w.* FROM (
+      ${SELECT_IMPRESSIONS} WHERE store_id = $1 AND visitor = q.visitor AND time >= q.since
+      ORDER BY time DESC, request_id DESC LIMIT ${IMPRESSION_WINDOW}) AS w
+    WHERE w.results ? q.product AND (q.api IS NULL OR w.api = q.api) AND w.labels @> q.labels::jsonb
+    ORDER BY w.time DESC, w.request_id DESC LIMIT 1) AS i`;
 
 /**
  * The EventStore port over a pg pool; `schema` scopes the event-append lock. Group commits use
@@ -141,6 +148,28 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null, write
       const params = [storeId, [...new Set(visitors)], opts.since ?? -Infinity, product, opts.api ?? null, JSON.stringify(opts.labels ?? [])];
       const { rows } = await pool.query<ImpressionRow>(LATEST_SHOWING, params);
       return rows.length ? toImpression(rows[0], json) : null;
+    },
+
+    async joinImpressions(storeId, joins) {
+      const found: Array<ImpressionRecord | null> = joins.map(() => null);
+      const ids = [...new Set(joins.flatMap((j) => (j.requestId ? [j.requestId] : [])))];
+      if (ids.length > 0) {
+        const { rows } = await pool.query<ImpressionRow>(`${SELECT_IMPRESSIONS} WHERE store_id = $1 AND request_id = ANY($2::text[])`, [storeId, ids]);
+        const byId = new Map(rows.map((row) => [row.request_id, row]));
+        joins.forEach((j, i) => {
+          const row = j.requestId ? byId.get(j.requestId) : undefined;
+          if (row && row.visitor === j.visitor) found[i] = toImpression(row, json);
+        });
+      }
+      const rest = joins.map((j, i) => ({ j, i })).filter(({ i }) => found[i] === null);
+      if (rest.length > 0) {
+        const { rows } = await pool.query<ImpressionRow & { n: string }>(JOIN_LATEST, [
+          storeId, rest.map(({ j }) => j.visitor), rest.map(({ j }) => j.product), rest.map(({ j }) => j.api ?? null),
+          rest.map(({ j }) => JSON.stringify(j.labels ?? [])), rest.map(({ j }) => j.since ?? -Infinity),
+        ]);
+        for (const row of rows) found[rest[Number(row.n) - 1].i] = toImpression(row, json);
+      }
+      return found;
     },
 
     async eventsOfVisitors(storeId, visitors, opts = {}) {

@@ -36,6 +36,25 @@ const PERSON_SALES = `rowid IN (${personSalesBy('visitor', 'visitors')} UNION AL
 
 /** The EventStore port over one SQLite connection. */
 export function createSqliteEvents(db: SqliteDb): EventStore {
+  /** findLatestImpressionShowing on this connection (also inside joinImpressions' transaction). */
+  function latestShowing(storeId: number, visitors: string[], product: string, opts: { api?: string; labels?: string[]; since?: number }): ImpressionRecord | null {
+    // Per visitor, only the newest IMPRESSION_WINDOW rows are read, straight off the
+    // (store, visitor, time) index; membership and filters are then checked in JS.
+    const recent = db.stmt(`${SELECT_IMPRESSIONS} WHERE store_id = ? AND visitor = ? AND time >= ?
+      ORDER BY time DESC, request_id DESC LIMIT ${IMPRESSION_WINDOW}`);
+    let best: ImpressionRecord | null = null;
+    const newer = newestFirst<ImpressionRecord>((i) => i.time, (i) => i.requestId);
+    for (const visitor of new Set(visitors)) {
+      for (const row of recent.all(storeId, visitor, opts.since ?? -Infinity) as ImpressionRow[]) {
+        const impression = toImpression(row, json);
+        if (!impressionShows(impression, product, opts)) continue;
+        if (!best || newer(impression, best) < 0) best = impression;
+        break; // rows are newest first: the first match is this visitor's newest
+      }
+    }
+    return best;
+  }
+
   return {
     async commitBatch(batch) {
       // The fsync runs off the event loop; the answer still waits for it (durableWrite).
@@ -65,21 +84,19 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
     },
 
     async findLatestImpressionShowing(storeId, visitors, product, opts) {
-      // Per visitor, only the newest IMPRESSION_WINDOW rows are read, straight off the
-      // (store, visitor, time) index; membership and filters are then checked in JS.
-      const recent = db.stmt(`${SELECT_IMPRESSIONS} WHERE store_id = ? AND visitor = ? AND time >= ?
-        ORDER BY time DESC, request_id DESC LIMIT ${IMPRESSION_WINDOW}`);
-      let best: ImpressionRecord | null = null;
-      const newer = newestFirst<ImpressionRecord>((i) => i.time, (i) => i.requestId);
-      for (const visitor of new Set(visitors)) {
-        for (const row of recent.all(storeId, visitor, opts.since ?? -Infinity) as ImpressionRow[]) {
-          const impression = toImpression(row, json);
-          if (!impressionShows(impression, product, opts)) continue;
-          if (!best || newer(impression, best) < 0) best = impression;
-          break; // rows are newest first: the first match is this visitor's newest
+      return latestShowing(storeId, visitors, product, opts);
+    },
+
+    async joinImpressions(storeId, joins) {
+      if (joins.length === 0) return [];
+      // One read transaction for the batch: each probe then skips the WAL read-lock dance.
+      return db.raw.transaction(() => joins.map((j) => {
+        if (j.requestId) {
+          const row = db.stmt(`${SELECT_IMPRESSIONS} WHERE store_id = ? AND request_id = ?`).get(storeId, j.requestId) as ImpressionRow | undefined;
+          if (row && row.visitor === j.visitor) return toImpression(row, json);
         }
-      }
-      return best;
+        return latestShowing(storeId, [j.visitor], j.product, j);
+      })).deferred();
     },
 
     async eventsOfVisitors(storeId, visitors, opts = {}) {
