@@ -1,6 +1,6 @@
 /** Starting and stopping the servers a benchmark measures, each in its own process. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -67,9 +67,27 @@ export function stopChild(proc: ChildProcess): Promise<void> {
   });
 }
 
+let profileDir: string | null = null;
+
+/** `npm run bench -- --profile DIR`: every Relevo server of the run writes a V8 CPU profile into DIR when it stops. */
+export function profileServersInto(dir: string | null): void {
+  profileDir = dir;
+}
+
 /** A Relevo server (as `npm start` runs it) on a random port with the given database URL. */
 export function spawnRelevo(databaseUrl: string, env: Record<string, string> = {}, timeoutMs = 60000): Promise<Child> {
-  return spawnWithPort('bin/relevo.js', ['serve', '--port', '0', '--db', databaseUrl], { RELEVO_LOG_LEVEL: 'info', HOST: '127.0.0.1', ...env }, timeoutMs, SERVER_NODE_FLAGS);
+  const flags = profileDir ? [...SERVER_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${profileDir}`] : SERVER_NODE_FLAGS;
+  return spawnWithPort('bin/relevo.js', ['serve', '--port', '0', '--db', databaseUrl], { RELEVO_LOG_LEVEL: 'info', HOST: '127.0.0.1', ...env }, timeoutMs, flags);
+}
+
+/** Resident set size of a child process, MiB (Linux /proc; null elsewhere). */
+export function rssMiB(child: Child): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.proc.pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The bare node:http baseline (see bare-server.ts). */
