@@ -15,6 +15,7 @@ import type { RouteDef } from './api/route.js';
 import type { Config } from './config/config.js';
 import { LogicalError, ParsingError } from './errors.js';
 import { registerDashboard, type DashboardAnalytics } from './dashboard/routes.js';
+import { registerExampleShop } from './example-shop.js';
 import type { Metrics } from './metrics.js';
 import type { KeyDirectory } from './stores/keys.js';
 import type { Storage } from './storage/ports.js';
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): RelevoApp {
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   if (deps.analytics) registerDashboard(app, { keys: deps.keys, storage: deps.storage, analytics: deps.analytics, log: deps.log });
+  if (deps.config.exampleShop) registerExampleShop(app);
 
   app.get('/metrics', async (_req, reply) => reply.header('content-type', 'text/plain; version=0.0.4').send(deps.metrics.render()));
 

@@ -3,7 +3,7 @@
  * methods it takes, its auth level and argument schema. The table is the compatibility matrix
  * that test/compat.test.ts checks against docs/compat.md.
  */
-import type { Infer, ObjectSchema, Shape } from './validate.js';
+import type { Infer, JsonSchema, ObjectSchema, Shape } from './validate.js';
 import type { StoreRecord } from '../storage/ports.js';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -38,6 +38,8 @@ export interface RouteDef<S extends ArgsSchema = ArgsSchema> {
   handler(args: Infer<S>, ctx: HandlerContext): unknown;
   /** Answer the handler's value as it is, without the ok envelope (`product/attributes`). */
   bare?: boolean;
+  /** The answer's fields besides `status` (api/answers.ts), for docs/openapi.json; or, when bare, the whole answer. */
+  answer?: JsonSchema;
 }
 
 /** Identity helper that keeps the schema's inferred type for the handler. */

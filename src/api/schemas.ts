@@ -19,19 +19,21 @@ const toList = (v: unknown) => {
   return v;
 };
 
+const LIST_FORMS = 'a comma-separated string, or a single value for a one-item list';
+
 /** A number (or numeric string). */
-export const num = () => v.preprocess(toNumber, v.number());
+export const num = () => v.preprocess(toNumber, v.number(), 'a numeric string');
 /** An integer (or integer string) within bounds. */
-export const int = (min: number, max: number) => v.preprocess(toNumber, v.number().int().min(min).max(max));
+export const int = (min: number, max: number) => v.preprocess(toNumber, v.number().int().min(min).max(max), 'a numeric string');
 /** A boolean (or "true"/"false"/"1"/"0"). */
-export const bool = () => v.preprocess(toBool, v.boolean());
+export const bool = () => v.preprocess(toBool, v.boolean(), '"true", "false", "1", "0", 1 and 0');
 /** A list of the given item, from an array, a comma-separated string or a single value, at most max long. */
-export const list = <T>(item: Schema<T>, max = Infinity) => v.preprocess(toList, v.array(item).max(max));
+export const list = <T>(item: Schema<T>, max = Infinity) => v.preprocess(toList, v.array(item).max(max), LIST_FORMS);
 
 /** A product/category/page/order ID: an integer or a non-empty string, kept in the type given. */
 export const id = () => v.id();
 /** A list of IDs, 1..max long. */
-export const ids = (max = 10000) => v.preprocess(toList, v.array(v.id()).min(1).max(max));
+export const ids = (max = 10000) => v.preprocess(toList, v.array(v.id()).min(1).max(max), LIST_FORMS);
 
 export const limit = (max = 1000) => int(1, max);
 export const offset = () => int(0, 1_000_000);

@@ -11,6 +11,9 @@
 
 export type Path = Array<string | number>;
 
+/** A JSON Schema (2020-12, as OpenAPI 3.1 uses it) describing what a schema accepts. */
+export type JsonSchema = { [keyword: string]: unknown };
+
 /** The first thing wrong with a value: where (from the argument object down) and what. */
 export class Issue {
   constructor(
@@ -23,6 +26,9 @@ export class Issue {
 export abstract class Schema<T> {
   /** The validated value; throws Issue. */
   abstract parse(value: unknown): T;
+
+  /** What this schema accepts, as JSON Schema (docs/openapi.json is generated from it). */
+  abstract describe(): JsonSchema;
 
   /** Accepts undefined (the argument was not sent). */
   optional(): Optional<T> {
@@ -61,6 +67,9 @@ export class Optional<T> extends Schema<T | undefined> {
   parse(value: unknown): T | undefined {
     return value === undefined ? undefined : this.inner.parse(value);
   }
+  describe(): JsonSchema {
+    return this.inner.describe();
+  }
 }
 
 export class Defaulted<T> extends Schema<T> {
@@ -72,6 +81,9 @@ export class Defaulted<T> extends Schema<T> {
   }
   parse(value: unknown): T {
     return value === undefined ? this.fallback : this.inner.parse(value);
+  }
+  describe(): JsonSchema {
+    return { ...this.inner.describe(), default: this.fallback };
   }
 }
 
@@ -85,17 +97,35 @@ class Piped<A, B> extends Schema<B> {
   parse(value: unknown): B {
     return this.next.parse(this.first.parse(value));
   }
+  /** Both must hold: merged into one schema when they describe the same type, else allOf. */
+  describe(): JsonSchema {
+    const a = this.first.describe();
+    const b = this.next.describe();
+    if (a.type === undefined || b.type === undefined) return { allOf: [a, b] };
+    if (a.type === b.type) return { ...a, ...b };
+    // number then integer (and the like): the narrower type with both sets of bounds
+    if (a.type === 'number' && b.type === 'integer') return { ...a, ...b };
+    if (a.type === 'integer' && b.type === 'number') return { ...b, ...a };
+    return { allOf: [a, b] };
+  }
 }
 
 class Preprocessed<T> extends Schema<T> {
   constructor(
     private readonly fn: (value: unknown) => unknown,
     private readonly inner: Schema<T>,
+    private readonly accepts: string | undefined,
   ) {
     super();
   }
   parse(value: unknown): T {
     return this.inner.parse(this.fn(value));
+  }
+  /** The validated form; what the conversion also accepts is said in words (a function cannot be described). */
+  describe(): JsonSchema {
+    const inner = this.inner.describe();
+    if (!this.accepts) return inner;
+    return { ...inner, description: [inner.description, `Also accepted: ${this.accepts}.`].filter(Boolean).join(' ') };
   }
 }
 
@@ -148,6 +178,17 @@ export class StringSchema extends Schema<string> {
     if (r.pattern && !r.pattern.test(s)) throw new Issue(r.patternMessage!);
     return s;
   }
+  describe(): JsonSchema {
+    const r = this.rules;
+    const notes = [r.trim && 'trimmed', r.lower && 'lower-cased'].filter(Boolean);
+    return {
+      type: 'string',
+      ...(r.min > 0 ? { minLength: r.min } : {}),
+      ...(r.max < Infinity ? { maxLength: r.max } : {}),
+      ...(r.pattern === EMAIL ? { format: 'email' } : r.pattern ? { pattern: r.pattern.source } : {}),
+      ...(notes.length > 0 ? { description: `Limits apply after the value is ${notes.join(' and ')}.` } : {}),
+    };
+  }
 }
 
 interface NumberRules {
@@ -181,12 +222,19 @@ export class NumberSchema extends Schema<number> {
     if (value > r.max) throw new Issue(`Too big: expected number to be <=${r.max}`);
     return value;
   }
+  describe(): JsonSchema {
+    const r = this.rules;
+    return { type: r.int ? 'integer' : 'number', ...(r.min > -Infinity ? { minimum: r.min } : {}), ...(r.max < Infinity ? { maximum: r.max } : {}) };
+  }
 }
 
 class BooleanSchema extends Schema<boolean> {
   parse(value: unknown): boolean {
     if (typeof value !== 'boolean') throw expected('boolean', value);
     return value;
+  }
+  describe(): JsonSchema {
+    return { type: 'boolean' };
   }
 }
 
@@ -195,11 +243,17 @@ class NullSchema extends Schema<null> {
     if (value !== null) throw expected('null', value);
     return null;
   }
+  describe(): JsonSchema {
+    return { type: 'null' };
+  }
 }
 
 class UnknownSchema extends Schema<unknown> {
   parse(value: unknown): unknown {
     return value;
+  }
+  describe(): JsonSchema {
+    return { description: 'Any JSON value.' };
   }
 }
 
@@ -212,6 +266,9 @@ class EnumSchema<T extends string> extends Schema<T> {
   parse(value: unknown): T {
     if (!this.options.includes(value as T)) throw new Issue(this.message);
     return value as T;
+  }
+  describe(): JsonSchema {
+    return { type: 'string', enum: [...this.options] };
   }
 }
 
@@ -245,6 +302,14 @@ export class ArraySchema<T> extends Schema<T[]> {
     }
     return out;
   }
+  describe(): JsonSchema {
+    return {
+      type: 'array',
+      items: this.item.describe(),
+      ...(this.minItems > 0 ? { minItems: this.minItems } : {}),
+      ...(this.maxItems < Infinity ? { maxItems: this.maxItems } : {}),
+    };
+  }
 }
 
 class UnionSchema<T> extends Schema<T> {
@@ -261,6 +326,9 @@ class UnionSchema<T> extends Schema<T> {
     }
     throw new Issue('Invalid input');
   }
+  describe(): JsonSchema {
+    return { anyOf: this.options.map((o) => o.describe()) };
+  }
 }
 
 /** A product, category, page or order ID: an integer or a trimmed string of 1..200 characters, kept in the type given. */
@@ -273,6 +341,12 @@ class IdSchema extends Schema<string | number> {
       if (s.length >= 1 && s.length <= 200) return s;
     }
     throw new Issue('Invalid input');
+  }
+  describe(): JsonSchema {
+    return {
+      anyOf: [{ type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }, { type: 'string', minLength: 1, maxLength: 200 }],
+      description: 'An ID: an integer or a string (1..200 characters after trimming), kept in the type given; IDs compare as strings.',
+    };
   }
 }
 
@@ -311,6 +385,11 @@ export class ObjectSchema<S extends Shape> extends Schema<ObjectOut<S>> {
     }
     return out as ObjectOut<S>;
   }
+  /** Unknown keys are dropped, not refused, so additional properties are allowed. */
+  describe(): JsonSchema {
+    const properties = Object.fromEntries(this.keys.map((k, i) => [k, this.schemas[i].describe()]));
+    return { type: 'object', properties, ...(this.required.length > 0 ? { required: [...this.required] } : {}) };
+  }
 }
 
 /** A plain JSON object of anything (catalog records are checked field by field elsewhere). */
@@ -318,6 +397,9 @@ class RecordSchema extends Schema<Record<string, unknown>> {
   parse(value: unknown): Record<string, unknown> {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw expected('record', value);
     return value as Record<string, unknown>;
+  }
+  describe(): JsonSchema {
+    return { type: 'object', description: 'A JSON object; its fields are checked by the endpoint (see the endpoint description).' };
   }
 }
 
@@ -340,5 +422,6 @@ export const v = {
   union: <T extends ReadonlyArray<Schema<unknown>>>(options: T) => new UnionSchema(options as unknown as ReadonlyArray<Schema<Infer<T[number]>>>),
   object: <S extends Shape>(shape: S) => new ObjectSchema(shape),
   record: () => new RecordSchema(),
-  preprocess: <T>(fn: (value: unknown) => unknown, inner: Schema<T>): Schema<T> => new Preprocessed(fn, inner),
+  /** `accepts` says in words what `fn` converts (for the API description), e.g. "numeric strings". */
+  preprocess: <T>(fn: (value: unknown) => unknown, inner: Schema<T>, accepts?: string): Schema<T> => new Preprocessed(fn, inner, accepts),
 };

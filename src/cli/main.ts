@@ -23,8 +23,9 @@ export async function main(argv: string[]): Promise<void> {
     .description('serve the API and dashboard (PORT, RELEVO_DATABASE_URL)')
     .addOption(new Option('--port <port>', 'port to listen on (default: $PORT or 8080)'))
     .addOption(new Option('--db <url>', 'database URL: sqlite:./data/relevo.db or postgres://…'))
-    .action(async (opts: { port?: string; db?: string }) => {
-      const config = configFrom({ port: opts.port, databaseUrl: opts.db });
+    .addOption(new Option('--example-shop', 'also serve the example headless shop at /shop/ (RELEVO_EXAMPLE_SHOP)'))
+    .action(async (opts: { port?: string; db?: string; exampleShop?: boolean }) => {
+      const config = configFrom({ port: opts.port, databaseUrl: opts.db, exampleShop: opts.exampleShop });
       const { serve } = await import('../main.js');
       await serve(config);
     });

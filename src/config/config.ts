@@ -36,6 +36,8 @@ export const configSchema = z.object({
   rateBurst: intIn(0, 10_000_000).default(0),
   /** How often an instance tails the catalog change log written by other instances, ms. */
   tailIntervalMs: intIn(50, 60000).default(500),
+  /** Serve the example headless shop (examples/shop/) at /shop/. */
+  exampleShop: boolish.default(false),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -57,6 +59,7 @@ export const ENV_BINDINGS: Record<string, keyof Config> = {
   RELEVO_TAIL_INTERVAL_MS: 'tailIntervalMs',
   RELEVO_RATE_LIMIT: 'rateLimit',
   RELEVO_RATE_BURST: 'rateBurst',
+  RELEVO_EXAMPLE_SHOP: 'exampleShop',
 };
 
 export class ConfigError extends Error {}

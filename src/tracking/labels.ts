@@ -13,7 +13,7 @@ const label = v.string().trim().min(1, 'labels must be non-empty strings').max(M
 
 /** The labels argument: a JSON array of strings, or one string. */
 export const labelsArg = () =>
-  v.preprocess((v) => (typeof v === 'string' ? [v] : v), v.array(label).min(1, 'at least one label').max(MAX_LABELS, `at most ${MAX_LABELS} labels`));
+  v.preprocess((v) => (typeof v === 'string' ? [v] : v), v.array(label).min(1, 'at least one label').max(MAX_LABELS, `at most ${MAX_LABELS} labels`), 'one string, as a one-label list (never split on commas)');
 
 /** The labels to record: the ones sent, de-duplicated in order, or the endpoint name. */
 export function effectiveLabels(sent: string[] | undefined, endpoint: string): string[] {

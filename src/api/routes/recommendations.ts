@@ -18,6 +18,7 @@ import type { Ingest } from '../../tracking/ingest.js';
 import { recordImpression } from '../../tracking/impressions.js';
 import { labelsArg } from '../../tracking/labels.js';
 import { visitorArg } from '../../tracking/visitor.js';
+import { resultsAnswer } from '../answers.js';
 import { route, type ArgsSchema, type HandlerContext, type RouteDef } from '../route.js';
 import { attributes, bool, filter, id, ids, limit, offset } from '../schemas.js';
 import { contentRoutes } from './recommendation-content.js';
@@ -77,7 +78,7 @@ export function resultRoute<S extends ArgsSchema & Schema<ShapeArgs>>(
   opts: ResultRouteOptions<Infer<S>> = {},
 ): RouteDef {
   return route({
-    name, methods: ['GET', 'POST'], auth: 'public', schema,
+    name, methods: ['GET', 'POST'], auth: 'public', schema, answer: resultsAnswer(opts.counted === true),
     handler: async (a, ctx) => {
       const args = a as ShapeArgs;
       const now = deps.now();

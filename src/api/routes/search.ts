@@ -14,6 +14,7 @@ import { labelsArg } from '../../tracking/labels.js';
 import { visitorArg } from '../../tracking/visitor.js';
 import { route, type HandlerContext, type RouteDef } from '../route.js';
 import { attributes, bool, filter, ids, limit, offset } from '../schemas.js';
+import { listAnswer, predictiveAnswer, searchAnswer } from '../answers.js';
 
 export interface SearchDeps {
   search: SearchService;
@@ -52,19 +53,20 @@ const predictiveSchema = v.object({ ...productArgs, limit: limit(10) });
 export function searchRoutes(deps: SearchDeps): RouteDef[] {
   return [
     route({
-      name: 'search/search', methods: ['GET', 'POST'], auth: 'public', schema: searchSchema,
+      name: 'search/search', methods: ['GET', 'POST'], auth: 'public', schema: searchSchema, answer: searchAnswer,
       handler: (a, ctx) => productSearch(deps, ctx, 'search/search', a, (r) => ({ result: r.result, count: r.count, hits: r.count, facets: r.facets })),
     }),
     route({
-      name: 'search/predictive', methods: ['GET', 'POST'], auth: 'public', schema: predictiveSchema,
+      name: 'search/predictive', methods: ['GET', 'POST'], auth: 'public', schema: predictiveSchema, answer: predictiveAnswer,
       handler: (a, ctx) => productSearch(deps, ctx, 'search/predictive', a, (r) => ({ query: r.completed, result: r.result, hits: r.count, ...(r.facets ? { facets: r.facets } : {}) })),
     }),
     route({
-      name: 'search/suggestions', methods: ['GET', 'POST'], auth: 'public', schema: v.object({ ...common, query: query(), limit: limit(10) }),
+      name: 'search/suggestions', methods: ['GET', 'POST'], auth: 'public', schema: v.object({ ...common, query: query(), limit: limit(10) }), answer: listAnswer({ type: 'string' }),
       handler: async (a, ctx) => ({ result: await deps.search.suggestions(ctx.store.id, a.query, a.limit, deps.now()) }),
     }),
     route({
       name: 'search/categories', methods: ['GET', 'POST'], auth: 'public', schema: v.object({ ...common, query: query().default(''), limit: limit(10) }),
+      answer: listAnswer({ anyOf: [{ type: 'string' }, { type: 'integer' }] }, { categories: { type: 'array', items: { type: 'object' } } }),
       handler: async (a, ctx) => {
         const keys = await deps.search.categories(ctx.store.id, a.query, a.limit, a.language, deps.now());
         const state = await deps.catalog.state(ctx.store.id);
@@ -74,6 +76,7 @@ export function searchRoutes(deps: SearchDeps): RouteDef[] {
     }),
     route({
       name: 'search/pages', methods: ['GET', 'POST'], auth: 'public', schema: v.object({ ...common, query: query(), limit: limit(10), type: v.string().max(200).optional() }),
+      answer: listAnswer({ type: 'object' }, { pages: { type: 'array', items: { type: 'object' } } }),
       handler: async (a, ctx) => {
         const keys = await deps.search.pages(ctx.store.id, a.query, a.limit, a.type, a.language, deps.now());
         const state = await deps.catalog.state(ctx.store.id);
@@ -82,7 +85,7 @@ export function searchRoutes(deps: SearchDeps): RouteDef[] {
       },
     }),
     route({
-      name: 'search/popular', methods: ['GET', 'POST'], auth: 'public', schema: v.object({ ...common, limit: limit(10) }),
+      name: 'search/popular', methods: ['GET', 'POST'], auth: 'public', schema: v.object({ ...common, limit: limit(10) }), answer: listAnswer({ type: 'string' }),
       handler: async (a, ctx) => ({ result: await deps.search.popular(ctx.store.id, a.limit, deps.now()) }),
     }),
   ];

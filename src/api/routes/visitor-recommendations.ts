@@ -14,6 +14,7 @@ import { recordImpression } from '../../tracking/impressions.js';
 import type { Ingest } from '../../tracking/ingest.js';
 import { visitorArg } from '../../tracking/visitor.js';
 import { route, type HandlerContext, type RouteDef } from '../route.js';
+import { resultsAnswer } from '../answers.js';
 import { bool, email, id } from '../schemas.js';
 import { resultArgs } from './recommendations.js';
 
@@ -57,7 +58,7 @@ function personRoute<S extends typeof visitorSchema | typeof customerSchema>(
   includeSeen: (a: Infer<S>) => boolean,
 ): RouteDef {
   return route({
-    name, methods: ['GET', 'POST'], auth: 'public', schema,
+    name, methods: ['GET', 'POST'], auth: 'public', schema, answer: resultsAnswer(true),
     handler: async (a, ctx) => {
       const typed = a as Infer<S>;
       const args = a as VisitorArgs | CustomerArgs;
