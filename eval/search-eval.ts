@@ -186,7 +186,7 @@ function report(o: SearchEvalOptions, n: number, indexSeconds: number, firstMs: 
   return [
     `_Measured ${new Date().toISOString().slice(0, 10)} with \`npm run eval -- --data chorus\` on ${machine()}._`,
     '',
-    `${n} Icecat products through \`product/add\` (batches of 500, ${indexSeconds.toFixed(1)} s over HTTP; the first search after them took ${firstMs.toFixed(0)} ms, as the index folded the bulk of new products into its base segment, and is left out of the latencies); the ${base.queries} dev queries with a positive judgment through \`search/search\` (limit 10). References in-process on the same products and queries, same run.`,
+    `${n} Icecat products through \`product/add\` (batches of 500, ${indexSeconds.toFixed(1)} s over HTTP; the first search after them took ${firstMs.toFixed(0)} ms and is left out of the latencies: after a bulk load it may fold the new products into the index's base segment, a rebuild on the event loop); the ${base.queries} dev queries with a positive judgment through \`search/search\` (limit 10). References in-process on the same products and queries, same run.`,
     '',
     '| method | nDCG@10 | P@10 | judged@10 | latency |',
     '| --- | ---: | ---: | ---: | --- |',
