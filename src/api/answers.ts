@@ -49,3 +49,33 @@ export const predictiveAnswer = answerOf({ ...searchFields, query: { type: 'stri
 export function listAnswer(items: JsonSchema, extra: Record<string, JsonSchema> = {}): JsonSchema {
   return answerOf({ result: { type: 'array', items }, ...extra });
 }
+
+/** A list of stored records under `name` (the CRUD resources' GET). */
+export function recordsAnswer(name: string, description: string): JsonSchema {
+  return answerOf({ [name]: { type: 'array', items: { type: 'object' }, description } });
+}
+
+/** `/accessories` GET: each asked product with its links. */
+export const accessoriesAnswer = answerOf({
+  accessories: {
+    type: 'array',
+    items: {
+      type: 'object', required: ['product', 'accessories', 'directed_accessories'],
+      properties: { product: id, accessories: { type: 'array', items: id, description: 'Two-way links.' }, directed_accessories: { type: 'array', items: id, description: 'One-way links.' } },
+    },
+  },
+});
+
+const parcel: JsonSchema = {
+  type: 'object', required: ['parcel_id', 'order_id', 'created', 'updated'],
+  properties: {
+    parcel_id: id, order_id: id, tracking_code: { type: 'string' }, tracking_link: { type: 'string' }, status: { type: 'string' },
+    created: { type: 'integer', description: 'Unix seconds.' }, updated: { type: 'integer', description: 'Unix seconds.' },
+  },
+};
+/** `/orders/parcels` GET. */
+export const parcelsAnswer = answerOf({ parcels: { type: 'array', items: parcel } });
+/** `/orders/parcels` POST and PATCH: the parcel as stored. */
+export const parcelAnswer = answerOf({ parcel });
+/** product/facets. */
+export const facetsAnswer = answerOf({ facets });

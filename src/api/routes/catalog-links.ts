@@ -10,6 +10,7 @@ import { PARCEL_STATUSES } from '../../catalog/normalize.js';
 import type { ParcelFields, Parcels } from '../../catalog/parcels.js';
 import { route, type RouteDef } from '../route.js';
 import { id, ids, records } from '../schemas.js';
+import { accessoriesAnswer, okOnly, parcelAnswer, parcelsAnswer } from '../answers.js';
 
 export interface CatalogLinkDeps {
   accessories: Accessories;
@@ -34,35 +35,35 @@ function fieldsOf(a: ParcelFields): ParcelFields {
 export function catalogLinkRoutes({ accessories, parcels }: CatalogLinkDeps): RouteDef[] {
   return [
     route({
-      name: 'accessories', methods: ['GET'], auth: 'private', schema: v.object({ accessories: ids() }),
+      name: 'accessories', methods: ['GET'], auth: 'private', answer: accessoriesAnswer, schema: v.object({ accessories: ids() }),
       handler: async (a, ctx) => ({ accessories: await accessories.get(ctx.store.id, a.accessories) }),
     }),
     route({
-      name: 'accessories', methods: ['POST'], auth: 'private', schema: v.object({ accessories: records(10000) }),
+      name: 'accessories', methods: ['POST'], auth: 'private', answer: okOnly, schema: v.object({ accessories: records(10000) }),
       handler: async (a, ctx) => void (await accessories.put(ctx.store.id, a.accessories, false)),
     }),
     route({
-      name: 'accessories', methods: ['PATCH'], auth: 'private', schema: v.object({ accessories: records(10000) }),
+      name: 'accessories', methods: ['PATCH'], auth: 'private', answer: okOnly, schema: v.object({ accessories: records(10000) }),
       handler: async (a, ctx) => void (await accessories.put(ctx.store.id, a.accessories, true)),
     }),
     route({
-      name: 'accessories', methods: ['DELETE'], auth: 'private', schema: v.object({ accessories: ids() }),
+      name: 'accessories', methods: ['DELETE'], auth: 'private', answer: okOnly, schema: v.object({ accessories: ids() }),
       handler: async (a, ctx) => void (await accessories.remove(ctx.store.id, a.accessories)),
     }),
     route({
-      name: 'orders/parcels', methods: ['GET'], auth: 'private', schema: v.object({ order_id: id(), parcel_id: id().optional() }),
+      name: 'orders/parcels', methods: ['GET'], auth: 'private', answer: parcelsAnswer, schema: v.object({ order_id: id(), parcel_id: id().optional() }),
       handler: async (a, ctx) => ({ parcels: await parcels.list(ctx.store.id, a.order_id, a.parcel_id) }),
     }),
     route({
-      name: 'orders/parcels', methods: ['POST'], auth: 'private', schema: v.object({ order_id: id(), parcel_id: id().optional(), ...parcelFields }),
+      name: 'orders/parcels', methods: ['POST'], auth: 'private', answer: parcelAnswer, schema: v.object({ order_id: id(), parcel_id: id().optional(), ...parcelFields }),
       handler: async (a, ctx) => ({ parcel: await parcels.create(ctx.store.id, a.order_id, a.parcel_id, fieldsOf(a)) }),
     }),
     route({
-      name: 'orders/parcels', methods: ['PATCH'], auth: 'private', schema: v.object({ order_id: id(), parcel_id: id(), ...parcelFields }),
+      name: 'orders/parcels', methods: ['PATCH'], auth: 'private', answer: parcelAnswer, schema: v.object({ order_id: id(), parcel_id: id(), ...parcelFields }),
       handler: async (a, ctx) => ({ parcel: await parcels.update(ctx.store.id, a.order_id, a.parcel_id, fieldsOf(a)) }),
     }),
     route({
-      name: 'orders/parcels', methods: ['DELETE'], auth: 'private', schema: v.object({ parcel_id: ids(1000) }),
+      name: 'orders/parcels', methods: ['DELETE'], auth: 'private', answer: okOnly, schema: v.object({ parcel_id: ids(1000) }),
       handler: async (a, ctx) => void (await parcels.remove(ctx.store.id, a.parcel_id)),
     }),
   ];

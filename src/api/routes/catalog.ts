@@ -11,6 +11,7 @@ import type { Parcels } from '../../catalog/parcels.js';
 import type { CatalogKind, Doc } from '../../storage/ports.js';
 import { route, type RouteDef } from '../route.js';
 import { attributes, ids, list, records } from '../schemas.js';
+import { facetsAnswer, okOnly, recordsAnswer } from '../answers.js';
 
 export interface CatalogRouteDeps {
   catalog: CatalogService;
@@ -22,12 +23,12 @@ export function catalogRoutes({ catalog, parcels }: CatalogRouteDeps): RouteDef[
   return [
     route({
       name: 'product/add', methods: ['GET', 'POST'], auth: 'private',
-      schema: v.object({ products: records() }),
+      schema: v.object({ products: records() }), answer: okOnly,
       handler: async (a, ctx) => void (await catalog.upsert(ctx.store.id, 'products', a.products, 'products')),
     }),
     route({
       name: 'product/remove', methods: ['GET', 'POST'], auth: 'private',
-      schema: v.object({ products: ids() }),
+      schema: v.object({ products: ids() }), answer: okOnly,
       handler: async (a, ctx) => void (await catalog.remove(ctx.store.id, 'products', a.products)),
     }),
     route({
@@ -37,7 +38,7 @@ export function catalogRoutes({ catalog, parcels }: CatalogRouteDeps): RouteDef[
     }),
     route({
       name: 'product/facets', methods: ['GET', 'POST'], auth: 'public',
-      schema: v.object({ products: ids().optional(), attributes: attributes().optional() }),
+      schema: v.object({ products: ids().optional(), attributes: attributes().optional() }), answer: facetsAnswer,
       handler: async (a, ctx) => {
         const state = await catalog.state(ctx.store.id);
         const docs = a.products ? await catalog.get(ctx.store.id, 'products', a.products) : [...state.products.values()];
@@ -60,7 +61,7 @@ function crudRoutes(catalog: CatalogService, kind: CatalogKind, decorate?: (stor
   const read = (a: Record<string, unknown>) => a[kind] as Array<string | number>;
   return [
     route({
-      name: kind, methods: ['GET'], auth: 'private',
+      name: kind, methods: ['GET'], auth: 'private', answer: recordsAnswer(kind, kind === 'orders' ? 'The stored orders, each with its parcels.' : `The stored ${kind}, in the order asked (unknown IDs left out).`),
       // Clerk keys GET /customers by email; IDs are accepted too (anything without an @).
       schema: kind === 'customers' ? v.object({ customers: list(v.union([v.string().trim().min(1).max(320), v.number().int()])).pipe(v.array(v.union([v.string(), v.number()])).min(1).max(10000)) }) : idArg,
       handler: async (a, ctx) => {
@@ -69,15 +70,15 @@ function crudRoutes(catalog: CatalogService, kind: CatalogKind, decorate?: (stor
       },
     }),
     route({
-      name: kind, methods: ['POST'], auth: 'private', schema: recordArg,
+      name: kind, methods: ['POST'], auth: 'private', answer: okOnly, schema: recordArg,
       handler: async (a, ctx) => void (await catalog.upsert(ctx.store.id, kind, a[kind] as unknown[], kind)),
     }),
     route({
-      name: kind, methods: ['PATCH'], auth: 'private', schema: recordArg,
+      name: kind, methods: ['PATCH'], auth: 'private', answer: okOnly, schema: recordArg,
       handler: async (a, ctx) => void (await catalog.patch(ctx.store.id, kind, a[kind] as unknown[], kind)),
     }),
     route({
-      name: kind, methods: ['DELETE'], auth: 'private', schema: idArg,
+      name: kind, methods: ['DELETE'], auth: 'private', answer: okOnly, schema: idArg,
       handler: async (a, ctx) => void (await catalog.remove(ctx.store.id, kind, read(a))),
     }),
   ];

@@ -6,6 +6,7 @@ import { FeedError, importFeed } from '../../catalog/feed-import.js';
 import { invalidArgument } from '../../errors.js';
 import type { Storage } from '../../storage/ports.js';
 import { route, type RouteDef } from '../route.js';
+import { answerOf } from '../answers.js';
 
 const RECORD_KEYS = ['products', 'categories', 'pages', 'customers', 'orders', 'sales', 'parcels', 'accessories'] as const;
 const FEED_KEYS = [...RECORD_KEYS, 'created', 'strict', 'config'] as const;
@@ -14,6 +15,11 @@ export function importRoutes({ storage, catalog }: { storage: Storage; catalog: 
   return [
     route({
       name: 'import', methods: ['POST'], auth: 'private',
+      answer: answerOf({
+        records: { type: 'integer', minimum: 0, description: 'Records read from the feed.' },
+        written: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Documents written per kind.' },
+        removed: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Documents a mirrored kind no longer listed, removed per kind.' },
+      }),
       // The feed's own keys are checked record by record by the importer, which names index and field.
       schema: v.object(Object.fromEntries(FEED_KEYS.map((k) => [k, v.unknown().optional()]))),
       handler: async (a, ctx) => {

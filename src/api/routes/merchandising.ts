@@ -18,6 +18,7 @@ import {
 } from '../../search/rules.js';
 import type { Doc, RuleKind } from '../../storage/ports.js';
 import { route, type RouteDef } from '../route.js';
+import { answerOf, okOnly, recordsAnswer } from '../answers.js';
 import { list } from '../schemas.js';
 
 export interface MerchandisingDeps {
@@ -64,6 +65,7 @@ function resourceRoutes(catalog: CatalogService, res: Resource): RouteDef[] {
   return [
     route({
       name: res.name, methods: ['GET'], auth: 'private', schema: v.object({ [arg]: keys().optional() }), bare: res.bare,
+      answer: res.bare ? { type: 'array', items: { type: 'object' }, description: 'The stored rules (all, or those asked).' } : recordsAnswer(arg, 'The stored rules (all, or those asked).'),
       handler: async (a, ctx) => {
         const map = await stored(ctx.store.id);
         const asked = a[arg] as string[] | undefined;
@@ -73,6 +75,7 @@ function resourceRoutes(catalog: CatalogService, res: Resource): RouteDef[] {
     }),
     route({
       name: res.name, methods: ['POST'], auth: 'private', schema: v.object({ [arg]: rules(res.schema) }),
+      answer: res.kind === 'campaigns' ? answerOf({ campaign_ids: { type: 'array', items: { type: 'string' }, description: 'The IDs of the campaigns written, assigned where none was given.' } }) : okOnly,
       handler: async (a, ctx) => {
         const state = await catalog.state(ctx.store.id);
         const given = a[arg] as Doc[];
@@ -85,7 +88,7 @@ function resourceRoutes(catalog: CatalogService, res: Resource): RouteDef[] {
       },
     }),
     route({
-      name: res.name, methods: ['PATCH'], auth: 'private', schema: v.object({ [arg]: rules(v.record()) }),
+      name: res.name, methods: ['PATCH'], auth: 'private', schema: v.object({ [arg]: rules(v.record()) }), answer: okOnly,
       handler: async (a, ctx) => {
         const state = await catalog.state(ctx.store.id);
         const merged = (a[arg] as Doc[]).map((patch, i) => {
@@ -99,7 +102,7 @@ function resourceRoutes(catalog: CatalogService, res: Resource): RouteDef[] {
       },
     }),
     route({
-      name: res.name, methods: ['DELETE'], auth: 'private', schema: v.object({ [arg]: keys() }),
+      name: res.name, methods: ['DELETE'], auth: 'private', schema: v.object({ [arg]: keys() }), answer: okOnly,
       handler: async (a, ctx) => {
         const map = await stored(ctx.store.id);
         const gone = (a[arg] as string[]).map(res.lookup).filter((k) => map.has(k));
@@ -129,16 +132,18 @@ function parseRule(res: Resource, rule: Doc, i: number): Doc {
   }
 }
 
+const settingsAnswer = answerOf({ settings: { type: 'object', description: 'Every search setting of the store, defaults filled in.' } });
+
 /** search/settings (extension): per-store search switches, shared by every instance. */
 function settingsRoutes(catalog: CatalogService): RouteDef[] {
   const current = async (storeId: number) => (await catalog.state(storeId)).search_settings.get('settings') ?? {};
   return [
     route({
-      name: 'search/settings', methods: ['GET'], auth: 'private', schema: v.object({}),
+      name: 'search/settings', methods: ['GET'], auth: 'private', schema: v.object({}), answer: settingsAnswer,
       handler: async (_a, ctx) => ({ settings: withDefaults(await current(ctx.store.id)) }),
     }),
     route({
-      name: 'search/settings', methods: ['POST'], auth: 'private', schema: settingsSchema,
+      name: 'search/settings', methods: ['POST'], auth: 'private', schema: settingsSchema, answer: settingsAnswer,
       handler: async (a, ctx) => {
         if (a.language !== undefined) parseLanguage(a.language);
         const doc = { ...(await current(ctx.store.id)), ...a };
