@@ -182,5 +182,16 @@ function renderFacets(answer, query, brand) {
     .join('')}</ul><h2>Price</h2><ul>${prices.map((f) => `<li>${money(f.min)} – ${money(f.max)} (${f.count})</li>`).join('')}</ul>`;
 }
 
+/** The header every page shares (logo, search, account and basket links), written once here instead of in each page. */
+function renderHeader() {
+  $('site-header').innerHTML = `<a class="logo" href="/shop/">Relevo demo shop</a>
+  <form id="search-form" action="/shop/search.html" role="search">
+    <input name="q" type="search" placeholder="Search products" aria-label="Search products">
+    <button>Search</button>
+  </form>
+  <nav><a href="/shop/account.html" id="account-link">Account</a> <a href="/shop/basket.html" id="basket-link">Basket</a></nav>`;
+}
+
+renderHeader();
 showBasketCount();
 void pages[document.body.dataset.page]?.();
