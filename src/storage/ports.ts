@@ -254,15 +254,11 @@ export interface EventStore {
   commitBatch(batch: EventBatch): Promise<CommitResult>;
   findImpression(storeId: number, requestId: string): Promise<ImpressionRecord | null>;
   /**
-   * The newest impression of any of these visitors that showed `product`, optionally with this api
-   * and containing all these labels, not older than `since` (unix s).
-   */
-  findLatestImpressionShowing(storeId: number, visitors: string[], product: string, opts: { api?: string; labels?: string[]; since?: number }): Promise<ImpressionRecord | null>;
-  /**
    * The impressions many clicks of one store join, answered in the order asked (a group commit
    * joins its batch's clicks at once: one read transaction on SQLite, two statements on
-   * PostgreSQL). Each: the impression of `requestId` when it belongs to `visitor`, else
-   * findLatestImpressionShowing(storeId, [visitor], product, {api, labels, since}).
+   * PostgreSQL). Each: the impression of `requestId` when it belongs to `visitor`, else the
+   * visitor's newest impression that showed `product`, with this `api` and all these `labels`
+   * when given, not older than `since` (unix s), among their newest IMPRESSION_WINDOW.
    */
   joinImpressions(storeId: number, joins: ImpressionJoin[]): Promise<Array<ImpressionRecord | null>>;
   /** Events of these visitors, newest first. */

@@ -8,7 +8,7 @@ import type { Doc, EventType, ImpressionRecord, PersonKeys, SaleRecord, StoredEv
 
 /** Default row limit of eventsOfVisitors / impressionsOfVisitors. */
 export const DEFAULT_HISTORY_LIMIT = 1000;
-/** findLatestImpressionShowing looks at most this many newest impressions per visitor: bounded work per click. */
+/** A click join (EventStore.joinImpressions) looks at most this many newest impressions per visitor: bounded work per click. */
 export const IMPRESSION_WINDOW = 200;
 export const DEFAULT_SALES_PAGE = 1000;
 

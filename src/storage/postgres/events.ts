@@ -50,14 +50,9 @@ const NUMBER_SALES = `UPDATE sales s SET seq = nextval('sales_seq') FROM unnest(
 const SELECT_IMPRESSIONS = `SELECT ${IMPRESSION_COLUMNS} FROM impressions`;
 const SELECT_SALES = `SELECT ${SALE_COLUMNS} FROM sales`;
 const PERSON_SALES = 'store_id = $1 AND (visitor = ANY($2::text[]) OR email = ANY($3::text[]) OR customer = ANY($4::text[]))';
-// Per visitor (LATERAL), only the newest IMPRESSION_WINDOW rows are read off the (store, visitor,
-// time) index; the filters then run on that bounded set. `?` is jsonb "array has this string".
-const LATEST_SHOWING = `SELECT i.* FROM unnest($2::text[]) AS v(visitor) CROSS JOIN LATERAL (
-    ${SELECT_IMPRESSIONS} WHERE store_id = $1 AND visitor = v.visitor AND time >= $3
-    ORDER BY time DESC, request_id DESC LIMIT ${IMPRESSION_WINDOW}) AS i
-  WHERE i.results ? $4 AND ($5::text IS NULL OR i.api = $5) AND i.labels @> $6::jsonb
-  ORDER BY i.time DESC, i.request_id DESC LIMIT 1`;
-// LATEST_SHOWING for many clicks in one statement: one row per click that found its impression.
+// Per click (LATERAL), only the visitor's newest IMPRESSION_WINDOW rows are read off the (store,
+// visitor, time) index; the filters then run on that bounded set. `?` is jsonb "array has this
+// string". One row per click that found its impression.
 const JOIN_LATEST = `SELECT q.n, i.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::float8[]) WITH ORDINALITY AS q(visitor, product, api, labels, since, n)
   CROSS JOIN LATERAL (SELECT w.* FROM (
       ${SELECT_IMPRESSIONS} WHERE store_id = $1 AND visitor = q.visitor AND time >= q.since
@@ -140,13 +135,6 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null, write
 
     async findImpression(storeId, requestId) {
       const { rows } = await pool.query<ImpressionRow>(`${SELECT_IMPRESSIONS} WHERE store_id = $1 AND request_id = $2`, [storeId, requestId]);
-      return rows.length ? toImpression(rows[0], json) : null;
-    },
-
-    async findLatestImpressionShowing(storeId, visitors, product, opts) {
-      if (visitors.length === 0) return null;
-      const params = [storeId, [...new Set(visitors)], opts.since ?? -Infinity, product, opts.api ?? null, JSON.stringify(opts.labels ?? [])];
-      const { rows } = await pool.query<ImpressionRow>(LATEST_SHOWING, params);
       return rows.length ? toImpression(rows[0], json) : null;
     },
 

@@ -7,7 +7,7 @@
 import type { Doc, EventStore, ImpressionRecord, PersonKeys } from '../ports.js';
 import {
   checkSalesPageSize, DEFAULT_HISTORY_LIMIT, DEFAULT_SALES_PAGE, encodeJson, EVENT_COLUMNS, eventValues, IMPRESSION_COLUMNS,
-  IMPRESSION_WINDOW, impressionShows, impressionValues, newestFirst, SALE_COLUMNS, saleValues, scrubAttribution, scrubOrderDoc,
+  IMPRESSION_WINDOW, impressionShows, impressionValues, SALE_COLUMNS, saleValues, scrubAttribution, scrubOrderDoc,
   toImpression, toSale, toStoredEvent, type EventRow, type ImpressionRow, type SaleRow,
 } from '../shared.js';
 import { applicableDeltas, queueRows } from '../rollups-shared.js';
@@ -36,23 +36,19 @@ const PERSON_SALES = `rowid IN (${personSalesBy('visitor', 'visitors')} UNION AL
 
 /** The EventStore port over one SQLite connection. */
 export function createSqliteEvents(db: SqliteDb): EventStore {
-  /** findLatestImpressionShowing on this connection (also inside joinImpressions' transaction). */
-  function latestShowing(storeId: number, visitors: string[], product: string, opts: { api?: string; labels?: string[]; since?: number }): ImpressionRecord | null {
-    // Per visitor, only the newest IMPRESSION_WINDOW rows are read, straight off the
-    // (store, visitor, time) index; membership and filters are then checked in JS.
+  /**
+   * The visitor's newest impression showing the product (api, labels, since as joinImpressions):
+   * only their newest IMPRESSION_WINDOW rows are read, straight off the (store, visitor, time)
+   * index, newest first; membership and filters are then checked in JS.
+   */
+  function latestShowing(storeId: number, visitor: string, product: string, opts: { api?: string; labels?: string[]; since?: number }): ImpressionRecord | null {
     const recent = db.stmt(`${SELECT_IMPRESSIONS} WHERE store_id = ? AND visitor = ? AND time >= ?
       ORDER BY time DESC, request_id DESC LIMIT ${IMPRESSION_WINDOW}`);
-    let best: ImpressionRecord | null = null;
-    const newer = newestFirst<ImpressionRecord>((i) => i.time, (i) => i.requestId);
-    for (const visitor of new Set(visitors)) {
-      for (const row of recent.all(storeId, visitor, opts.since ?? -Infinity) as ImpressionRow[]) {
-        const impression = toImpression(row, json);
-        if (!impressionShows(impression, product, opts)) continue;
-        if (!best || newer(impression, best) < 0) best = impression;
-        break; // rows are newest first: the first match is this visitor's newest
-      }
+    for (const row of recent.all(storeId, visitor, opts.since ?? -Infinity) as ImpressionRow[]) {
+      const impression = toImpression(row, json);
+      if (impressionShows(impression, product, opts)) return impression;
     }
-    return best;
+    return null;
   }
 
   return {
@@ -83,10 +79,6 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
       return row ? toImpression(row, json) : null;
     },
 
-    async findLatestImpressionShowing(storeId, visitors, product, opts) {
-      return latestShowing(storeId, visitors, product, opts);
-    },
-
     async joinImpressions(storeId, joins) {
       if (joins.length === 0) return [];
       // One read transaction for the batch: each probe then skips the WAL read-lock dance.
@@ -95,7 +87,7 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
           const row = db.stmt(`${SELECT_IMPRESSIONS} WHERE store_id = ? AND request_id = ?`).get(storeId, j.requestId) as ImpressionRow | undefined;
           if (row && row.visitor === j.visitor) return toImpression(row, json);
         }
-        return latestShowing(storeId, [j.visitor], j.product, j);
+        return latestShowing(storeId, j.visitor, j.product, j);
       })).deferred();
     },
 
