@@ -130,6 +130,19 @@ export function saleDeltas(sale: SaleRecord): RollupDelta[] {
   return out;
 }
 
+/**
+ * What deleted events and impressions had added, negated (privacy/forget takes it back so the
+ * rollups stay a recount of what remains). Per-day uniques are left out: the adapter takes those
+ * back from the unique rows it deletes, where it knows which hour each went to.
+ */
+export function uncountedDeltas(removed: { events: TrackedEvent[]; impressions: ImpressionRecord[] }): RollupDelta[] {
+  const added = [...removed.impressions.flatMap(impressionDeltas), ...removed.events.flatMap(eventDeltas)];
+  return added.map(({ unique: _unique, onlyIfNewSale: _only, metrics, ...d }) => ({
+    ...d,
+    metrics: Object.fromEntries(Object.entries(metrics).map(([m, v]) => [m, -(v as number)])),
+  }));
+}
+
 /** The name of a label_product / label_position row. */
 export function pair(label: string, second: string): string {
   return `${label}\u001f${second}`;

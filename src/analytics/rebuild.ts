@@ -10,38 +10,65 @@ import { personClicks } from './person-clicks.js';
 
 const BATCH = 5000;
 
-/** Recounts every rollup of a store from its impressions, events and sales. */
+/**
+ * Recounts every rollup of a store from its impressions, events and sales, taken in time order
+ * (merged), as the live path met them: a visitor's per-day unique lands in the hour of their first
+ * record that day on both paths (exactly so when events were logged in time order, not backfilled).
+ */
 export async function rebuildRollups(storage: Storage, storeId: number): Promise<{ deltas: number }> {
+  // The sales first, by ID: a return is subtracted where its sale is credited now.
+  const sales = new Map<string, SaleRecord>();
+  for await (const page of storage.events.scanSales(storeId)) for (const sale of page) sales.set(sale.sale, sale);
   await storage.analytics.clearRollups(storeId);
   let pending: RollupDelta[] = [];
   let total = 0;
-  const flush = async (force = false) => {
-    if (pending.length === 0 || (!force && pending.length < BATCH)) return;
-    await storage.analytics.applyRollups(pending);
-    total += pending.length;
-    pending = [];
-  };
-  for await (const page of storage.analytics.scanImpressions(storeId)) {
-    for (const imp of page) pending.push(...impressionDeltas(imp));
-    await flush();
-  }
-  const sales = new Map<string, SaleRecord>();
-  for await (const page of storage.events.scanSales(storeId)) {
-    for (const sale of page) {
-      sales.set(sale.sale, sale);
-      pending.push(...saleDeltas(sale).map(({ onlyIfNewSale: _ignored, ...d }) => d));
+  const records = mergeByTime<Counted>([
+    pages(storage.analytics.scanImpressions(storeId), (imp) => ({ time: imp.time, deltas: () => impressionDeltas(imp) })),
+    pages(storage.events.scanSales(storeId), (sale) => ({ time: sale.time, deltas: () => saleDeltas(sale).map(({ onlyIfNewSale: _ignored, ...d }) => d) })),
+    pages(storeEvents(storage, storeId), (e) => ({ time: e.time, deltas: () => eventDeltas(withCurrentCredit(e, sales)) })),
+  ]);
+  for await (const record of records) {
+    pending.push(...record.deltas());
+    if (pending.length >= BATCH) {
+      await storage.analytics.applyRollups(pending);
+      total += pending.length;
+      pending = [];
     }
-    await flush();
   }
+  if (pending.length > 0) await storage.analytics.applyRollups(pending);
+  return { deltas: total + pending.length };
+}
+
+interface Counted {
+  time: number;
+  deltas(): RollupDelta[];
+}
+
+/** A store's events in seq order, paged. */
+async function* storeEvents(storage: Storage, storeId: number): AsyncGenerator<StoredEvent[]> {
   for (let after = 0; ; ) {
     const page = await storage.events.eventsSince(after, BATCH);
-    if (page.length === 0) break;
-    for (const e of page) if (e.storeId === storeId) pending.push(...eventDeltas(withCurrentCredit(e, sales)));
+    if (page.length === 0) return;
+    yield page.filter((e) => e.storeId === storeId);
     after = page[page.length - 1].seq;
-    await flush();
   }
-  await flush(true);
-  return { deltas: total };
+}
+
+/** The records of a paged scan, one at a time, mapped. */
+async function* pages<T, R>(scan: AsyncIterable<T[]>, map: (t: T) => R): AsyncGenerator<R> {
+  for await (const page of scan) for (const item of page) yield map(item);
+}
+
+/** Merges streams that are each in time order into one (ties: the earlier stream first). */
+async function* mergeByTime<R extends { time: number }>(streams: AsyncIterator<R>[]): AsyncGenerator<R> {
+  const heads = await Promise.all(streams.map((s) => s.next()));
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < heads.length; i++) if (!heads[i].done && (best < 0 || heads[i].value.time < heads[best].value.time)) best = i;
+    if (best < 0) return;
+    yield heads[best].value as R;
+    heads[best] = await streams[best].next();
+  }
 }
 
 /** A return is subtracted where its sale is credited now (the sale may have been re-attributed). */

@@ -248,6 +248,9 @@ export interface ForgetStats {
   logSeq: number;
 }
 
+/** The rollup increments to take back for events and impressions a forget deletes (negated, without uniques). */
+export type Uncount = (removed: { events: StoredEvent[]; impressions: ImpressionRecord[] }) => RollupDelta[];
+
 /** Events, impressions and sales. */
 export interface EventStore {
   /** Writes a batch in ONE transaction; a sale whose (store, sale) exists is skipped (see CommitResult). */
@@ -303,9 +306,11 @@ export interface EventStore {
    * Privacy: in ONE transaction, deletes the events and impressions of the visitors, anonymises
    * their sales (visitor/email/customer removed, lines and totals kept), anonymises catalog orders
    * with these emails/customers, removes catalog customers with these emails or IDs, and removes
-   * the identity links of the person.
+   * the identity links of the person. Rollups stay equal to a recount of what remains: in the same
+   * transaction the adapter subtracts what `uncount` says the deleted events and impressions had
+   * added, and one per-day unique for each of the visitors' rollup_uniques rows it deletes.
    */
-  forget(storeId: number, keys: PersonKeys): Promise<ForgetStats>;
+  forget(storeId: number, keys: PersonKeys, uncount?: Uncount): Promise<ForgetStats>;
 }
 
 /** Cross-device identity: visitors, emails and customer IDs linked into persons. */

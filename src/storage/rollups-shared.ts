@@ -23,6 +23,29 @@ export function uniqueKeyOf(storeId: number, day: number, kind: string, name: st
   return `${storeId}${US}${day}${US}${kind}${US}${name}${US}${api}${US}${metric}${US}${visitor}`;
 }
 
+/** A deleted per-day unique (privacy/forget); `hour` is where its +1 went (null: stored before migration 9). */
+export interface RemovedUnique {
+  storeId: number;
+  kind: string;
+  name: string;
+  api: string;
+  metric: string;
+  hour: number | null;
+}
+
+/**
+ * The deltas that take back deleted per-day uniques: -1 in the hour row (hourly kinds) and the
+ * day row where the +1 went. Rows stored before the hour was recorded cannot be placed and stay.
+ */
+export function uniqueRemovals(rows: RemovedUnique[]): RollupDelta[] {
+  const out: RollupDelta[] = [];
+  for (const r of rows) {
+    if (r.hour === null) continue;
+    out.push({ storeId: r.storeId, hour: r.hour, kind: r.kind as RollupDelta['kind'], name: r.name, api: r.api, metrics: { [r.metric]: -1 } });
+  }
+  return out;
+}
+
 /** The daily row of a merged hourly row. */
 export function dayOf(hour: number): number {
   return Math.floor(hour / DAY) * DAY;

@@ -4,6 +4,7 @@
  * and view history and identity links, anonymises orders (totals stay), and tells every derived
  * model to purge the person.
  */
+import { uncountedDeltas } from '../analytics/deltas.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
 import type { Doc, ForgetStats, PersonKeys, SaleRecord, Storage, StoredEvent } from '../storage/ports.js';
 
@@ -82,7 +83,7 @@ export class Privacy {
   async forget(storeId: number, query: PersonQuery): Promise<ForgetStats> {
     await this.settle();
     const keys = await this.personKeys(storeId, query);
-    const stats = await this.storage.events.forget(storeId, keys);
+    const stats = await this.storage.events.forget(storeId, keys, uncountedDeltas);
     // Catalog customers and orders changed in storage: refresh the in-memory copies too.
     await this.catalog.tailOnce();
     for (const listener of this.listeners) listener(storeId, keys, stats.logSeq);

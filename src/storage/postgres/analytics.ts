@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
-import { bucketExpression, dayOf, groupClause, groupsByName, mergeByGrain, METRIC_COLUMNS, SUM_METRICS, tableOf, toRollupRow, uniqueKey, uniqueKeyOf, queuedDeltas, type MergedRow, type UniqueCache } from '../rollups-shared.js';
+import { bucketExpression, dayOf, groupClause, groupsByName, mergeByGrain, METRIC_COLUMNS, SUM_METRICS, tableOf, toRollupRow, uniqueKey, uniqueKeyOf, queuedDeltas, uniqueRemovals, UniqueCache, type MergedRow } from '../rollups-shared.js';
 import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toColumns, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
 import { chunk, withTransaction } from './pool.js';
 
@@ -16,8 +16,8 @@ export const INSERT_QUEUED = 'INSERT INTO rollup_queue (store_id, deltas) SELECT
 /** Takes the oldest queued rows that no other transaction holds. */
 const TAKE_QUEUED = `DELETE FROM rollup_queue WHERE id IN (SELECT id FROM rollup_queue ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
   RETURNING id, deltas`;
-const INSERT_UNIQUES = `INSERT INTO rollup_uniques (store_id, day, kind, name, api, metric, visitor)
-  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+const INSERT_UNIQUES = `INSERT INTO rollup_uniques (store_id, day, kind, name, api, metric, visitor, hour)
+  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
   ON CONFLICT DO NOTHING
   RETURNING store_id, day, kind, name, api, metric, visitor`;
 const upsertRows = (table: string) => `INSERT INTO ${table} (store_id, kind, hour, name, api, ${METRIC_COLUMNS})
@@ -33,12 +33,12 @@ export async function applyPostgresRollups(client: pg.PoolClient, deltas: Rollup
   const uniques = new Map<string, unknown[]>();
   for (const d of deltas) {
     const key = uniqueKey(d);
-    if (key && d.unique && !uniques.has(key) && !known.has(key)) uniques.set(key, [d.storeId, dayOf(d.hour), d.kind, d.name, d.api, d.unique.metric, d.unique.visitor]);
+    if (key && d.unique && !uniques.has(key) && !known.has(key)) uniques.set(key, [d.storeId, dayOf(d.hour), d.kind, d.name, d.api, d.unique.metric, d.unique.visitor, d.hour]);
   }
   const fresh = new Set<string>();
   const sortedUniques = [...uniques.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, v]) => v);
   for (const part of chunk(sortedUniques)) {
-    const { rows } = await client.query(INSERT_UNIQUES, toColumns(part, 7));
+    const { rows } = await client.query(INSERT_UNIQUES, toColumns(part, 8));
     for (const r of rows) fresh.add(uniqueKeyOf(Number(r.store_id), Number(r.day), r.kind, r.name, r.api, r.metric, r.visitor));
   }
   const { hourly, daily } = mergeByGrain(deltas, fresh);
@@ -53,9 +53,20 @@ async function upsert(client: pg.PoolClient, table: string, merged: MergedRow[])
   for (const part of chunk(rows)) await client.query(upsertRows(table), toColumns(part, 5 + ROLLUP_METRICS.length));
 }
 
-/** Deletes the per-day uniques of these visitors (privacy/forget); counts stay. */
-export async function forgetPostgresRollupVisitors(client: pg.PoolClient, storeId: number, visitors: string[]): Promise<void> {
-  await client.query('DELETE FROM rollup_uniques WHERE store_id = $1 AND visitor = ANY($2::text[])', [storeId, visitors]);
+/**
+ * privacy/forget, inside its transaction: deletes the per-day uniques of these visitors and takes
+ * back what they and `uncounted` (the negated deltas of the deleted events and impressions) had
+ * added, so the rollups stay equal to a recount of what remains. The rollup queue is applied
+ * first (waiting for an applier holding rows): a queued unique of these visitors must not be
+ * inserted after its rows are gone.
+ */
+export async function forgetPostgresRollups(client: pg.PoolClient, storeId: number, visitors: string[], uncounted: RollupDelta[]): Promise<void> {
+  const queued = await client.query<{ id: string; deltas: string }>('DELETE FROM rollup_queue RETURNING id, deltas');
+  await applyPostgresRollups(client, queuedDeltas(queued.rows.sort((a, b) => Number(a.id) - Number(b.id))), new UniqueCache());
+  const { rows } = await client.query<{ store_id: string; kind: string; name: string; api: string; metric: string; hour: string | null }>(
+    'DELETE FROM rollup_uniques WHERE store_id = $1 AND visitor = ANY($2::text[]) RETURNING store_id, kind, name, api, metric, hour', [storeId, visitors]);
+  const removed = rows.map((r) => ({ storeId: Number(r.store_id), kind: r.kind, name: r.name, api: r.api, metric: r.metric, hour: r.hour === null ? null : Number(r.hour) }));
+  await applyPostgresRollups(client, [...uncounted, ...uniqueRemovals(removed)], new UniqueCache());
 }
 
 /** The AnalyticsStore port over a pg pool. */

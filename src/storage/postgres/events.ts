@@ -12,14 +12,14 @@
  * same way) and inserts events, which wait on no other row lock, so no deadlock.
  */
 import type pg from 'pg';
-import type { Doc, EventStore, ImpressionRecord, PersonKeys, SaleRecord, TrackedEvent } from '../ports.js';
+import type { Doc, EventStore, ImpressionRecord, PersonKeys, SaleRecord, TrackedEvent, Uncount } from '../ports.js';
 import {
   checkSalesPageSize, DEFAULT_HISTORY_LIMIT, DEFAULT_SALES_PAGE, encodeJson, EVENT_COLUMNS, eventValues, firstOccurrences,
   IMPRESSION_COLUMNS, IMPRESSION_WINDOW, impressionValues, SALE_COLUMNS, saleValues, scrubAttribution, storeKey, toColumns, toImpression, toSale,
   toStoredEvent, type EventRow, type ImpressionRow, type SaleRow,
 } from '../shared.js';
-import { applicableDeltas, queueRows } from '../rollups-shared.js';
-import { forgetPostgresRollupVisitors, INSERT_QUEUED } from './analytics.js';
+import { applicableDeltas, queueRows, type UniqueCache } from '../rollups-shared.js';
+import { forgetPostgresRollups, INSERT_QUEUED } from './analytics.js';
 import { catalogWriter } from './catalog.js';
 import { forgetPostgresIdentity } from './identity.js';
 import { chunk, schemaLockId, toNumber, withTransaction } from './pool.js';
@@ -65,7 +65,7 @@ const JOIN_LATEST = `SELECT q.n, i.* FROM unnest($2::text[], $3::text[], $4::tex
  * `writer`, a pool of their own, so a commit never queues behind the reads of the requests it
  * is about to answer (one commit runs at a time per instance anyway).
  */
-export function createPostgresEvents(pool: pg.Pool, schema: string | null, writer: pg.Pool = pool): EventStore {
+export function createPostgresEvents(pool: pg.Pool, schema: string | null, uniques: UniqueCache, writer: pg.Pool = pool): EventStore {
   const lockId = schemaLockId(schema);
 
   /** Takes the event-append lock (held until COMMIT; taking it again in the transaction is free). */
@@ -256,16 +256,18 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null, write
       }
     },
 
-    async forget(storeId, keys) {
+    async forget(storeId, keys, uncount) {
       // The catalog writer: orders and customers change under the catalog lock, with log rows.
-      return catalogWriter(pool, schema)(async (client) => {
-        const stats = await forgetPerson(client, storeId, keys);
+      const result = await catalogWriter(pool, schema)(async (client) => {
+        const stats = await forgetPerson(client, storeId, keys, uncount);
         // Logged under the event-append lock (after the catalog lock, which commits never take):
         // forget seqs then commit in order, and other instances follow the log.
         await lockAppends(client);
         const { rows } = await client.query<{ seq: string }>('INSERT INTO forget_log (store_id, time) VALUES ($1, $2) RETURNING seq', [storeId, Date.now() / 1000]);
         return { ...stats, logSeq: Number(rows[0].seq) };
       });
+      uniques.clear(); // the visitors' per-day uniques are gone: a later event of theirs counts again
+      return result;
     },
   };
 }
@@ -298,10 +300,15 @@ const REMOVE_CUSTOMERS = `WITH d AS (DELETE FROM catalog_docs
   SELECT count(*) AS n FROM d`;
 
 /** EventStore.forget inside the caller's catalog write transaction. */
-async function forgetPerson(client: pg.PoolClient, storeId: number, keys: PersonKeys) {
+async function forgetPerson(client: pg.PoolClient, storeId: number, keys: PersonKeys, uncount: Uncount | undefined) {
   const count = async (sql: string, params: unknown[]) => toNumber((await client.query<{ n: string }>(sql, params)).rows[0].n);
   const byVisitor = (table: string) => `WITH d AS (DELETE FROM ${table} WHERE store_id = $1 AND visitor = ANY($2::text[]) RETURNING 1) SELECT count(*) AS n FROM d`;
-  await forgetPostgresRollupVisitors(client, storeId, keys.visitors);
+  const ofVisitors = async <R extends pg.QueryResultRow>(select: string) => (await client.query<R>(`${select} WHERE store_id = $1 AND visitor = ANY($2::text[]) FOR UPDATE`, [storeId, keys.visitors])).rows;
+  const removed = uncount ? {
+    events: (await ofVisitors<EventRow>(SELECT_EVENTS)).map((row) => toStoredEvent(row, json)),
+    impressions: (await ofVisitors<ImpressionRow>(SELECT_IMPRESSIONS)).map((row) => toImpression(row, json)),
+  } : null;
+  await forgetPostgresRollups(client, storeId, keys.visitors, removed ? uncount!(removed) : []);
   const orders = (await client.query<{ key: string }>(ANONYMISE_ORDERS, [storeId, keys.emails, keys.customers])).rows.map((row) => row.key);
   return {
     events: await count(byVisitor('events'), [storeId, keys.visitors]),

@@ -26,7 +26,7 @@ export async function openPostgres(url: string): Promise<Storage> {
     dialect: 'postgres',
     stores: createPostgresStores(pool),
     catalog: createPostgresCatalog(pool, target.schema),
-    events: createPostgresEvents(pool, target.schema, writer),
+    events: createPostgresEvents(pool, target.schema, uniques, writer),
     identity: createPostgresIdentity(pool),
     analytics: createPostgresAnalytics(pool, uniques),
     async ping() {

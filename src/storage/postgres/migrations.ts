@@ -228,6 +228,13 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE import_staging ADD COLUMN ref TEXT;
     `,
   },
+  {
+    version: 9,
+    sql: `
+      -- hour: the hour row a per-day unique's +1 went to, so privacy/forget can take it back there.
+      ALTER TABLE rollup_uniques ADD COLUMN hour BIGINT;
+    `,
+  },
 ];
 
 /**

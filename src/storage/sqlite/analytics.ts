@@ -3,14 +3,14 @@
  * a rebuild), and the grouped reads behind the analytics API. Reads touch rollups only.
  */
 import { ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
-import { bucketExpression, groupClause, groupsByName, mergeByGrain, SUM_METRICS, tableOf, toRollupRow, uniqueKey, UniqueCache, dayOf, queuedDeltas } from '../rollups-shared.js';
+import { bucketExpression, groupClause, groupsByName, mergeByGrain, SUM_METRICS, tableOf, toRollupRow, uniqueKey, UniqueCache, dayOf, queuedDeltas, uniqueRemovals, type RemovedUnique } from '../rollups-shared.js';
 import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
 import type { SqliteDb } from './db.js';
 
 const json = (text: unknown): unknown => (text === null ? null : JSON.parse(text as string));
 /** One queued row of rollup increments (commitBatch, inside its transaction). */
 export const INSERT_QUEUED = 'INSERT INTO rollup_queue (store_id, deltas) VALUES (?, ?)';
-const INSERT_UNIQUE = 'INSERT OR IGNORE INTO rollup_uniques (store_id, day, kind, name, api, metric, visitor) VALUES (?, ?, ?, ?, ?, ?, ?)';
+const INSERT_UNIQUE = 'INSERT OR IGNORE INTO rollup_uniques (store_id, day, kind, name, api, metric, visitor, hour) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
 /**
  * The upsert of one merged row, naming only the metrics it changes (a click touches one or two
  * of fifteen): the others keep their DEFAULT 0 or their stored value. One cached statement per
@@ -56,7 +56,7 @@ export function applySqliteRollups(db: SqliteDb, deltas: RollupDelta[], known: U
     const key = uniqueKey(d);
     if (!key || !d.unique || known.has(key)) continue;
     touched.push(key);
-    if (insertUnique.run(d.storeId, dayOf(d.hour), d.kind, d.name, d.api, d.unique.metric, d.unique.visitor).changes === 1) fresh.add(key);
+    if (insertUnique.run(d.storeId, dayOf(d.hour), d.kind, d.name, d.api, d.unique.metric, d.unique.visitor, d.hour).changes === 1) fresh.add(key);
   }
   const { hourly, daily } = mergeByGrain(deltas, fresh);
   for (const [table, rows] of [['rollups', hourly], ['rollups_daily', daily]] as const) {
@@ -68,9 +68,18 @@ export function applySqliteRollups(db: SqliteDb, deltas: RollupDelta[], known: U
   return touched;
 }
 
-/** Deletes the per-day uniques of these visitors (privacy/forget); counts stay. */
-export function forgetSqliteRollupVisitors(db: SqliteDb, storeId: number, visitors: string[]): number {
-  return db.stmt('DELETE FROM rollup_uniques WHERE store_id = ? AND visitor IN (SELECT value FROM json_each(?))').run(storeId, JSON.stringify(visitors)).changes;
+/**
+ * privacy/forget, inside its transaction: deletes the per-day uniques of these visitors and takes
+ * back what they and `uncounted` (the negated deltas of the deleted events and impressions) had
+ * added, so the rollups stay equal to a recount of what remains. The rollup queue is applied
+ * first: a queued unique of these visitors must not be inserted after its rows are gone.
+ */
+export function forgetSqliteRollups(db: SqliteDb, storeId: number, visitors: string[], uncounted: RollupDelta[]): void {
+  const queued = db.stmt('DELETE FROM rollup_queue RETURNING id, deltas').all() as Array<{ id: number; deltas: string }>;
+  applySqliteRollups(db, queuedDeltas(queued.sort((a, b) => a.id - b.id)), new UniqueCache());
+  const removed = db.stmt(`DELETE FROM rollup_uniques WHERE store_id = ? AND visitor IN (SELECT value FROM json_each(?))
+    RETURNING store_id AS storeId, kind, name, api, metric, hour`).all(storeId, JSON.stringify(visitors)) as RemovedUnique[];
+  applySqliteRollups(db, [...uncounted, ...uniqueRemovals(removed)], new UniqueCache());
 }
 
 /** The AnalyticsStore port over one SQLite connection. */

@@ -10,8 +10,8 @@ import {
   IMPRESSION_WINDOW, impressionShows, impressionValues, SALE_COLUMNS, saleValues, scrubAttribution, scrubOrderDoc,
   toImpression, toSale, toStoredEvent, type EventRow, type ImpressionRow, type SaleRow,
 } from '../shared.js';
-import { applicableDeltas, queueRows } from '../rollups-shared.js';
-import { forgetSqliteRollupVisitors, INSERT_QUEUED } from './analytics.js';
+import { applicableDeltas, queueRows, type UniqueCache } from '../rollups-shared.js';
+import { forgetSqliteRollups, INSERT_QUEUED } from './analytics.js';
 import type { SqliteDb } from './db.js';
 import { forgetSqliteIdentity } from './identity.js';
 
@@ -35,7 +35,7 @@ const personSalesBy = (column: string, list: string) => `SELECT rowid FROM sales
 const PERSON_SALES = `rowid IN (${personSalesBy('visitor', 'visitors')} UNION ALL ${personSalesBy('email', 'emails')} UNION ALL ${personSalesBy('customer', 'customers')})`;
 
 /** The EventStore port over one SQLite connection. */
-export function createSqliteEvents(db: SqliteDb): EventStore {
+export function createSqliteEvents(db: SqliteDb, uniques: UniqueCache): EventStore {
   /**
    * The visitor's newest impression showing the product (api, labels, since as joinImpressions):
    * only their newest IMPRESSION_WINDOW rows are read, straight off the (store, visitor, time)
@@ -182,11 +182,15 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
       }
     },
 
-    async forget(storeId, keys) {
+    async forget(storeId, keys, uncount) {
       const visitors = JSON.stringify(keys.visitors);
-      return db.write(() => {
+      const stats = db.write(() => {
         const deleteByVisitor = (table: string) => db.stmt(`DELETE FROM ${table} WHERE store_id = ? AND ${inList('visitor')}`).run(storeId, visitors).changes;
-        forgetSqliteRollupVisitors(db, storeId, keys.visitors);
+        const removed = uncount ? {
+          events: (db.stmt(`${SELECT_EVENTS} WHERE store_id = ? AND ${inList('visitor')}`).all(storeId, visitors) as EventRow[]).map((row) => toStoredEvent(row, json)),
+          impressions: (db.stmt(`${SELECT_IMPRESSIONS} WHERE store_id = ? AND ${inList('visitor')}`).all(storeId, visitors) as ImpressionRow[]).map((row) => toImpression(row, json)),
+        } : null;
+        forgetSqliteRollups(db, storeId, keys.visitors, removed ? uncount!(removed) : []);
         const orders = anonymiseOrders(db, storeId, keys);
         return {
           events: deleteByVisitor('events'),
@@ -199,6 +203,8 @@ export function createSqliteEvents(db: SqliteDb): EventStore {
           logSeq: Number(db.stmt('INSERT INTO forget_log (store_id, time) VALUES (?, ?)').run(storeId, Date.now() / 1000).lastInsertRowid),
         };
       });
+      uniques.clear(); // the visitors' per-day uniques are gone: a later event of theirs counts again
+      return stats;
     },
   };
 }

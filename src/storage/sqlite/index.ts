@@ -41,7 +41,7 @@ export async function openSqlite(path: string, options: { synchronous?: 'full' |
     dialect: 'sqlite',
     stores: createSqliteStores(db),
     catalog: createSqliteCatalog(db),
-    events: createSqliteEvents(db),
+    events: createSqliteEvents(db, uniques),
     identity: createSqliteIdentity(db),
     analytics: createSqliteAnalytics(db, uniques),
     async ping() {

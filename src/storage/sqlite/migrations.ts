@@ -229,6 +229,13 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE import_staging ADD COLUMN ref TEXT;
     `,
   },
+  {
+    version: 9,
+    sql: `
+      -- hour: the hour row a per-day unique's +1 went to, so privacy/forget can take it back there.
+      ALTER TABLE rollup_uniques ADD COLUMN hour INTEGER;
+    `,
+  },
 ];
 
 /** Applies pending migrations, each in its own IMMEDIATE transaction; safe when several processes open at once. */

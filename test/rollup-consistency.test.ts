@@ -1,0 +1,3 @@
+import { describeRollupConsistency } from './rollup-consistency.cases.js';
+
+describeRollupConsistency('SQLite', () => undefined);
