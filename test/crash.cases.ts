@@ -3,13 +3,15 @@
  * server in a child process takes concurrent log/click and log/sale calls and is killed with
  * SIGKILL mid-stream. Every call answered {"status":"ok"} must be in the database afterwards (the
  * answer waits for the commit), no click is stored twice and no sale is doubled; after a restart
- * on the same database, re-sending every sale is answered ok and stores no second copy.
+ * on the same database, re-sending every sale is answered ok and stores no second copy, and every
+ * rollup row (the crash left increments queued; start-up applied them) equals a recount from raw records.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnRelevo, type Child } from '../bench/lib/processes.js';
 import { createStore } from '../src/stores/keys.js';
 import { openStorage } from '../src/storage/open.js';
-import type { Storage } from '../src/storage/ports.js';
+import { HOURLY_KINDS, type Storage } from '../src/storage/ports.js';
+import { rebuildRollups } from '../src/analytics/rebuild.js';
 import { BROWSER_UA } from './helpers/app.js';
 
 const PUBLIC_KEY = 'crashpub';
@@ -41,6 +43,19 @@ function serve(url: string, env: Record<string, string> = {}): Promise<Child> {
 async function rollupTotals(storage: Storage, storeId: number): Promise<{ clicks: number; orders: number }> {
   const rows = await storage.analytics.queryRollups(storeId, { kind: 'total', grain: 'day', from: 0, to: 2 ** 31, groupBy: 'name' });
   return { clicks: rows[0]?.metrics.clicks ?? 0, orders: rows[0]?.metrics.orders ?? 0 };
+}
+
+/** Every rollup of the store: per name over all time (each kind, daily rows), and per hour (hourly kinds). */
+async function rollupSnapshot(storage: Storage, storeId: number): Promise<Record<string, unknown>> {
+  const all = { from: 0, to: 2 ** 31 };
+  const out: Record<string, unknown> = {};
+  for (const kind of ['total', 'label', 'channel', 'product', 'query', 'label_product', 'label_position'] as const) {
+    out[`${kind}/name`] = (await storage.analytics.queryRollups(storeId, { kind, grain: 'day', groupBy: 'name', ...all })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+  for (const kind of HOURLY_KINDS) {
+    out[`${kind}/hour`] = (await storage.analytics.queryRollups(storeId, { kind, grain: 'hour', groupBy: 'hour', ...all })).sort((a, b) => a.bucket - b.bucket);
+  }
+  return out;
 }
 
 async function post(port: number, endpoint: string, args: Record<string, unknown>): Promise<boolean> {
@@ -176,6 +191,10 @@ export function describeCrash(backend: string, makeUrl: () => { url: string; cle
         expect(after.clicks).toEqual(before.clicks);
         // The restart applied what the crash left queued, exactly once.
         expect(await withStorage(url, rollupTotals)).toEqual({ clicks: after.clicks.size, orders: after.sales.size });
+        // And every rollup row equals a recount from the raw records (what `relevo reattribute` does).
+        const live = await withStorage(url, rollupSnapshot);
+        await withStorage(url, (storage, storeId) => rebuildRollups(storage, storeId));
+        expect(await withStorage(url, rollupSnapshot)).toEqual(live);
       } finally {
         if (server) server.proc.kill('SIGKILL');
         await cleanup();
