@@ -5,10 +5,11 @@
  * (WriteBuffer → EventStore.commitBatch: the real schema, indexes and fsync) and nothing else:
  * no key lookup, no argument validation beyond the visitor rule, no gates, no rollups, no models.
  * - `click`: `log/click`; one `events` row per call, answered after its commit (the fsync).
+ * - `sale`: `log/sale`; one `events` row per sold line (`products`), answered after the commit.
  * - `recommend`: `visitor/complementary`; answers 20 product IDs looked up in a fixed table (no
  *   model) with a request_id, and queues the impression row for the next commit without waiting,
  *   as Relevo does.
- * Usage: `floor-server.js click|recommend <database URL>`; prints {"port":N}.
+ * Usage: `floor-server.js click|sale|recommend <database URL>`; prints {"port":N}.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import { openStorage } from '../src/storage/open.js';
@@ -23,15 +24,15 @@ const RESULTS = 20;
 const LISTS = 1000;
 
 const mode = process.argv[2];
-if (mode !== 'click' && mode !== 'recommend') throw new Error(`floor-server: mode must be click or recommend, not ${mode}`);
+if (mode !== 'click' && mode !== 'sale' && mode !== 'recommend') throw new Error(`floor-server: mode must be click, sale or recommend, not ${mode}`);
 const storage = await openStorage(process.argv[3]);
 // Each mode queues one kind of record: clicks are events, recommendations impressions.
-const buffer = new WriteBuffer<TrackedEvent | ImpressionRecord, void>({
+const buffer = new WriteBuffer<TrackedEvent[] | ImpressionRecord, void>({
   maxItems: 1000,
   maxWaitMs: 0,
   write: async (items) => {
-    const batch: EventBatch = mode === 'click'
-      ? { events: items as TrackedEvent[], impressions: [], sales: [] }
+    const batch: EventBatch = mode !== 'recommend'
+      ? { events: (items as TrackedEvent[][]).flat(), impressions: [], sales: [] }
       : { events: [], impressions: items as ImpressionRecord[], sales: [] };
     await storage.events.commitBatch(batch);
     return items.map(() => undefined);
@@ -43,13 +44,20 @@ function answer(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(body);
 }
 
-function handle(args: { visitor?: unknown; product?: unknown }, res: ServerResponse): void {
+function handle(args: { visitor?: unknown; product?: unknown; products?: unknown }, res: ServerResponse): void {
   if (typeof args.visitor !== 'string' || !VISITOR_PATTERN.test(args.visitor)) return answer(res, 400, '{"status":"error"}');
   const time = Date.now() / 1000;
   if (mode === 'click') {
     if (args.product === undefined) return answer(res, 400, '{"status":"error"}');
     const event: TrackedEvent = { storeId: 1, type: 'click', time, visitor: args.visitor, product: String(args.product) };
-    buffer.add(event).then(() => answer(res, 200, '{"status":"ok"}'), () => answer(res, 500, '{"status":"error"}'));
+    buffer.add([event]).then(() => answer(res, 200, '{"status":"ok"}'), () => answer(res, 500, '{"status":"error"}'));
+    return;
+  }
+  if (mode === 'sale') {
+    if (!Array.isArray(args.products) || args.products.length === 0) return answer(res, 400, '{"status":"error"}');
+    const visitor = args.visitor;
+    const lines = (args.products as Array<{ id?: unknown }>).map((l): TrackedEvent => ({ storeId: 1, type: 'product', time, visitor, product: String(l.id) }));
+    buffer.add(lines).then(() => answer(res, 200, '{"status":"ok"}'), () => answer(res, 500, '{"status":"error"}'));
     return;
   }
   let h = 0;
@@ -66,7 +74,7 @@ const server = createServer((req, res) => {
   req.setEncoding('utf8');
   req.on('data', (chunk: string) => (body += chunk));
   req.on('end', () => {
-    let args: { visitor?: unknown; product?: unknown };
+    let args: { visitor?: unknown; product?: unknown; products?: unknown };
     try {
       args = JSON.parse(body) as typeof args;
     } catch {

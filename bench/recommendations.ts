@@ -16,7 +16,7 @@ import { openStorage } from '../src/storage/open.js';
 import type { TrackedEvent } from '../src/storage/ports.js';
 import { makeBenchProduct, type Section } from './foundation.js';
 import { fmt, median, runLoad, type LoadResult } from './lib/load.js';
-import { spawnBare, spawnFloor, spawnRelevo, type Child } from './lib/processes.js';
+import { cpuMicros, spawnBare, spawnFloor, spawnRelevo, type Child } from './lib/processes.js';
 
 export interface RecommendationBenchSize {
   products: number;
@@ -80,6 +80,9 @@ interface Measured {
   ours: number[];
   base: number[];
   floor: number[];
+  /** Server CPU (user + system) per answered call in each throughput round, µs: Relevo, floor. */
+  oursCpu: Array<number | null>;
+  floorCpu: Array<number | null>;
 }
 
 /** Latency at 1 and 4 connections, then throughput against bare node:http in alternating rounds. */
@@ -112,19 +115,28 @@ async function measure(size: RecommendationBenchSize, rounds: number, seconds: n
     await load(relevoUrl, connections, 3); // warm-up (JIT)
     await load(bareUrl, connections, 2);
     await load(floorUrl, connections, 2);
-    const m: Measured = { seedSeconds, startSeconds, lat1: [], lat4: [], ours: [], base: [], floor: [] };
+    const m: Measured = { seedSeconds, startSeconds, lat1: [], lat4: [], ours: [], base: [], floor: [], oursCpu: [], floorCpu: [] };
+    /** A throughput round with the server's CPU time per 2xx answer. */
+    const timed = async (server: Child, u: string) => {
+      const before = cpuMicros(server);
+      const result = await load(u, connections, seconds);
+      const after = cpuMicros(server);
+      return { result, cpu: before === null || after === null || result.ok === 0 ? null : (after - before) / result.ok };
+    };
     for (let r = 0; r < rounds; r++) m.lat1.push(await load(relevoUrl, 1, seconds));
     for (let r = 0; r < rounds; r++) m.lat4.push(await load(relevoUrl, 4, seconds));
     for (let r = 0; r < rounds; r++) {
       const b = await load(bareUrl, connections, seconds);
       if (b.non2xx > 0 || b.errors > 0 || b.rps === 0) throw new Error(`bare server failed: ${b.errors} errors; ${bare.stderr().slice(-500)}`);
       m.base.push(b.rps);
-      const f = await load(floorUrl, connections, seconds);
+      const { result: f, cpu: fCpu } = await timed(floor, floorUrl);
       if (f.non2xx > 0 || f.errors > 0) throw new Error(`floor server failed: ${f.non2xx} non-2xx, ${f.errors} errors; ${floor.stderr().slice(-500)}`);
       m.floor.push(f.rps);
-      const o = await load(relevoUrl, connections, seconds);
+      m.floorCpu.push(fCpu);
+      const { result: o, cpu: oCpu } = await timed(relevo, relevoUrl);
       if (o.non2xx > 0 || o.errors > 0) throw new Error(`relevo answered ${o.non2xx} non-2xx, ${o.errors} errors`);
       m.ours.push(o.rps);
+      m.oursCpu.push(oCpu);
     }
     return m;
   } finally {
@@ -142,6 +154,11 @@ function section(size: RecommendationBenchSize, run: Measured, rounds: number, s
   const cell = (kind: 'ms' | 'rps' | 'ratio', v: number, ok: boolean | null, per: number[]) =>
     `${ok === null ? show(kind, v) : `**${show(kind, v)}** ${ok ? '✓' : '✗'}`} (${per.map((x) => (kind === 'ratio' ? x.toFixed(2) : fmt(x))).join(', ')})`;
   const row = (name: string, target: string, f: (m: Measured) => string) => `| ${name} | ${target} | ${f(run)} |`;
+  const cpuCell = (per: Array<number | null>, target: number | null) => {
+    if (per.some((x) => x === null)) return 'n/a (no /proc)';
+    const v = median(per as number[]);
+    return `${target === null ? fmt(v) : `**${fmt(v)}** ${v <= target ? '✓' : '✗'}`} (${(per as number[]).map((x) => fmt(x)).join(', ')})`;
+  };
   return {
     title: 'visitor/complementary: latency and throughput',
     markdown: [
@@ -154,10 +171,13 @@ function section(size: RecommendationBenchSize, run: Measured, rounds: number, s
       row('p99 latency, 4 connections', '≤ 5 ms', (m) => cell('ms', p99(m.lat4), p99(m.lat4) <= 5, m.lat4.map((l) => l.p99))),
       row(`bare node:http req/s, ${connections} conn.`, '', (m) => cell('rps', median(m.base), null, m.base)),
       row(`Relevo req/s, ${connections} conn.`, '', (m) => cell('rps', median(m.ours), null, m.ours)),
-      row('ratio', '≥ 0.5', (m) => cell('ratio', ratio(m), ratio(m) >= 0.5, m.ours.map((o, i) => o / m.base[i]))),
+      row('ratio', '', (m) => cell('ratio', ratio(m), null, m.ours.map((o, i) => o / m.base[i]))),
       row(`floor req/s, ${connections} conn.`, '', (m) => cell('rps', median(m.floor), null, m.floor)),
       row('floor / bare (the ceiling of the ratio)', '', (m) => cell('ratio', median(m.floor.map((f, i) => f / m.base[i])), null, m.floor.map((f, i) => f / m.base[i]))),
-      row('Relevo / floor', '', (m) => cell('ratio', median(m.ours.map((o, i) => o / m.floor[i])), null, m.ours.map((o, i) => o / m.floor[i]))),
+      row('Relevo / floor', '≥ 0.4', (m) => cell('ratio', median(m.ours.map((o, i) => o / m.floor[i])), median(m.ours.map((o, i) => o / m.floor[i])) >= 0.4, m.ours.map((o, i) => o / m.floor[i]))),
+      row(`server CPU µs per call, Relevo (${connections} conn.)`, '≤ 150', (m) => cpuCell(m.oursCpu, 150)),
+      row(`server CPU µs per call, floor (${connections} conn.)`, '', (m) => cpuCell(m.floorCpu, null)),
+      row('start-up with the history (models rebuilt, listening)', '≤ 5 s', (m) => `**${m.startSeconds.toFixed(1)} s** ${m.startSeconds <= 5 ? '✓' : '✗'}`),
     ].join('\n'),
   };
 }

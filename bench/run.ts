@@ -29,7 +29,7 @@ export const SUITES: Record<string, Suite> = {
   analytics: async (o) => [await benchAnalytics(o.quick ? 200_000 : 5_000_000, o.quick ? 50 : 300)],
   tracking: async (o) => [await benchLogClick(o.pgUrl, o.quick ? 2 : 5, o.quick ? 3 : 8)],
   search: (o) => benchSearch({ dataDir: join(ROOT, '..', 'shared', 'data'), rounds: o.quick ? 2 : 5, seconds: o.quick ? 3 : 8 }),
-  recommendations: async (o) => [await benchVisitorComplementary({ products: 20_000, visitors: o.quick ? 10_000 : 100_000, eventsPerVisitor: 5 }, o.quick ? 1 : 3, o.quick ? 3 : 8, 50)],
+  recommendations: async (o) => [await benchVisitorComplementary({ products: 20_000, visitors: o.quick ? 10_000 : 100_000, eventsPerVisitor: 5 }, o.quick ? 1 : 5, o.quick ? 3 : 8, 50)],
 };
 
 /** Runs the chosen suites, prints their markdown, and (with write) stores it in docs/BENCHMARKS.md. */

@@ -96,6 +96,16 @@ export function spawnBare(mode: 'json' | 'parse-ok'): Promise<Child> {
 }
 
 /** A floor server (see floor-server.ts) on its own database at databaseUrl. */
-export function spawnFloor(mode: 'click' | 'recommend', databaseUrl: string): Promise<Child> {
+export function spawnFloor(mode: 'click' | 'sale' | 'recommend', databaseUrl: string): Promise<Child> {
   return spawnWithPort('dist/bench/floor-server.js', [mode, databaseUrl], {}, 60000, SERVER_NODE_FLAGS);
+}
+
+/** User + system CPU time of a child process so far, µs (Linux /proc; null elsewhere). */
+export function cpuMicros(server: Child): number | null {
+  try {
+    const fields = readFileSync(`/proc/${server.proc.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000; // utime, stime in clock ticks of 10 ms
+  } catch {
+    return null;
+  }
 }
