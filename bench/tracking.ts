@@ -74,17 +74,21 @@ export async function benchLogClick(pgUrl: string | null, rounds: number, second
   return { title: 'log/click and log/sale against bare node:http (parse JSON, answer ok)', markdown: render(results, notes, rounds, seconds) };
 }
 
-/** The i-th request body: a click, or a new sale (its own ID) of 3 lines. */
+/** Request bodies: the i-th click (cycled), or the next new sale (its own ID) of 3 lines. */
 function bodyOf(kind: Kind, key: string): (i: number) => string {
   if (kind === 'click') {
     const bodies = Array.from({ length: BODY_COUNT }, (_, i) => JSON.stringify({ key, visitor: `bv${i}`, product: `p${(i * 7919) % BODY_COUNT}` }));
     return (i) => bodies[i % BODY_COUNT];
   }
   const run = `${process.pid}-${Date.now().toString(36)}`;
-  return (i) => JSON.stringify({
-    key, sale: `s${run}-${i}`, visitor: `bv${i % BODY_COUNT}`,
-    products: [0, 1, 2].map((j) => ({ id: `p${(i * 7919 + j * 104729) % BODY_COUNT}`, price: 10 + j, quantity: 1 + j })),
-  });
+  let next = 0; // across loads: every request of the run is a new sale
+  return () => saleBody(next++);
+  function saleBody(i: number): string {
+    return JSON.stringify({
+      key, sale: `s${run}-${i}`, visitor: `bv${i % BODY_COUNT}`,
+      products: [0, 1, 2].map((j) => ({ id: `p${(i * 7919 + j * 104729) % BODY_COUNT}`, price: 10 + j, quantity: 1 + j })),
+    });
+  }
 }
 
 async function measure(kind: Kind, label: string, url: string, floorUrl: string, bare: Child, rounds: number, seconds: number): Promise<BackendResult> {
