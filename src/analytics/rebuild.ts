@@ -16,7 +16,8 @@ const BATCH = 5000;
  * record that day on both paths (exactly so when events were logged in time order, not backfilled).
  */
 export async function rebuildRollups(storage: Storage, storeId: number): Promise<{ deltas: number }> {
-  // The sales first, by ID: a return is subtracted where its sale is credited now.
+  // The sales first, by ID: a return is subtracted where its sale is credited now. The map keeps
+  // scanSales' (time, sale) order, so it is also the sales' stream below (one read, not two).
   const sales = new Map<string, SaleRecord>();
   for await (const page of storage.events.scanSales(storeId)) for (const sale of page) sales.set(sale.sale, sale);
   await storage.analytics.clearRollups(storeId);
@@ -24,7 +25,7 @@ export async function rebuildRollups(storage: Storage, storeId: number): Promise
   let total = 0;
   const records = mergeByTime<Counted>([
     pages(storage.analytics.scanImpressions(storeId), (imp) => ({ time: imp.time, deltas: () => impressionDeltas(imp) })),
-    pages(storage.events.scanSales(storeId), (sale) => ({ time: sale.time, deltas: () => saleDeltas(sale).map(({ onlyIfNewSale: _ignored, ...d }) => d) })),
+    pages(inOnePage(sales.values()), (sale) => ({ time: sale.time, deltas: () => saleDeltas(sale).map(({ onlyIfNewSale: _ignored, ...d }) => d) })),
     pages(storeEvents(storage, storeId), (e) => ({ time: e.time, deltas: () => eventDeltas(withCurrentCredit(e, sales)) })),
   ]);
   for await (const record of records) {
@@ -52,6 +53,11 @@ async function* storeEvents(storage: Storage, storeId: number): AsyncGenerator<S
     yield page.filter((e) => e.storeId === storeId);
     after = page[page.length - 1].seq;
   }
+}
+
+/** Values already in memory as a paged scan of one page. */
+async function* inOnePage<T>(values: Iterable<T>): AsyncGenerator<T[]> {
+  yield [...values];
 }
 
 /** The records of a paged scan, one at a time, mapped. */
