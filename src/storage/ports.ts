@@ -310,7 +310,7 @@ export interface EventStore {
    * transaction the adapter subtracts what `uncount` says the deleted events and impressions had
    * added, and one per-day unique for each of the visitors' rollup_uniques rows it deletes.
    */
-  forget(storeId: number, keys: PersonKeys, uncount?: Uncount): Promise<ForgetStats>;
+  forget(storeId: number, keys: PersonKeys, uncount: Uncount): Promise<ForgetStats>;
 }
 
 /** Cross-device identity: visitors, emails and customer IDs linked into persons. */

@@ -300,19 +300,18 @@ const REMOVE_CUSTOMERS = `WITH d AS (DELETE FROM catalog_docs
   SELECT count(*) AS n FROM d`;
 
 /** EventStore.forget inside the caller's catalog write transaction. */
-async function forgetPerson(client: pg.PoolClient, storeId: number, keys: PersonKeys, uncount: Uncount | undefined) {
+async function forgetPerson(client: pg.PoolClient, storeId: number, keys: PersonKeys, uncount: Uncount) {
   const count = async (sql: string, params: unknown[]) => toNumber((await client.query<{ n: string }>(sql, params)).rows[0].n);
-  const byVisitor = (table: string) => `WITH d AS (DELETE FROM ${table} WHERE store_id = $1 AND visitor = ANY($2::text[]) RETURNING 1) SELECT count(*) AS n FROM d`;
-  const ofVisitors = async <R extends pg.QueryResultRow>(select: string) => (await client.query<R>(`${select} WHERE store_id = $1 AND visitor = ANY($2::text[]) FOR UPDATE`, [storeId, keys.visitors])).rows;
-  const removed = uncount ? {
-    events: (await ofVisitors<EventRow>(SELECT_EVENTS)).map((row) => toStoredEvent(row, json)),
-    impressions: (await ofVisitors<ImpressionRow>(SELECT_IMPRESSIONS)).map((row) => toImpression(row, json)),
-  } : null;
-  await forgetPostgresRollups(client, storeId, keys.visitors, removed ? uncount!(removed) : []);
+  // Deleted and read in one pass: the rows' own increments are taken back from the rollups.
+  const deleteByVisitor = async <R extends pg.QueryResultRow>(table: string, columns: string) =>
+    (await client.query<R>(`DELETE FROM ${table} WHERE store_id = $1 AND visitor = ANY($2::text[]) RETURNING ${columns}`, [storeId, keys.visitors])).rows;
+  const events = (await deleteByVisitor<EventRow>('events', `seq, ${EVENT_COLUMNS}`)).map((row) => toStoredEvent(row, json));
+  const impressions = (await deleteByVisitor<ImpressionRow>('impressions', IMPRESSION_COLUMNS)).map((row) => toImpression(row, json));
+  await forgetPostgresRollups(client, storeId, keys.visitors, uncount({ events, impressions }));
   const orders = (await client.query<{ key: string }>(ANONYMISE_ORDERS, [storeId, keys.emails, keys.customers])).rows.map((row) => row.key);
   return {
-    events: await count(byVisitor('events'), [storeId, keys.visitors]),
-    impressions: await count(byVisitor('impressions'), [storeId, keys.visitors]),
+    events: events.length,
+    impressions: impressions.length,
     salesAnonymised: await anonymiseSales(client, storeId, keys),
     ordersAnonymised: orders.length,
     parcelsRemoved: orders.length > 0 ? await count(REMOVE_PARCELS, [storeId, orders]) : 0,

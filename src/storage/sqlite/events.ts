@@ -185,16 +185,16 @@ export function createSqliteEvents(db: SqliteDb, uniques: UniqueCache): EventSto
     async forget(storeId, keys, uncount) {
       const visitors = JSON.stringify(keys.visitors);
       const stats = db.write(() => {
-        const deleteByVisitor = (table: string) => db.stmt(`DELETE FROM ${table} WHERE store_id = ? AND ${inList('visitor')}`).run(storeId, visitors).changes;
-        const removed = uncount ? {
-          events: (db.stmt(`${SELECT_EVENTS} WHERE store_id = ? AND ${inList('visitor')}`).all(storeId, visitors) as EventRow[]).map((row) => toStoredEvent(row, json)),
-          impressions: (db.stmt(`${SELECT_IMPRESSIONS} WHERE store_id = ? AND ${inList('visitor')}`).all(storeId, visitors) as ImpressionRow[]).map((row) => toImpression(row, json)),
-        } : null;
-        forgetSqliteRollups(db, storeId, keys.visitors, removed ? uncount!(removed) : []);
+        // Deleted and read in one pass: the rows' own increments are taken back from the rollups.
+        const deleteByVisitor = <R>(table: string, columns: string) =>
+          db.stmt(`DELETE FROM ${table} WHERE store_id = ? AND ${inList('visitor')} RETURNING ${columns}`).all(storeId, visitors) as R[];
+        const events = deleteByVisitor<EventRow>('events', `seq, ${EVENT_COLUMNS}`).map((row) => toStoredEvent(row, json));
+        const impressions = deleteByVisitor<ImpressionRow>('impressions', IMPRESSION_COLUMNS).map((row) => toImpression(row, json));
+        forgetSqliteRollups(db, storeId, keys.visitors, uncount({ events, impressions }));
         const orders = anonymiseOrders(db, storeId, keys);
         return {
-          events: deleteByVisitor('events'),
-          impressions: deleteByVisitor('impressions'),
+          events: events.length,
+          impressions: impressions.length,
           salesAnonymised: anonymiseSales(db, storeId, keys),
           ordersAnonymised: orders.length,
           parcelsRemoved: removeParcelsOf(db, storeId, orders),
