@@ -19,6 +19,8 @@ const json = (text: unknown): unknown => (text === null ? null : JSON.parse(text
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 // json_each turns one JSON array parameter into a set, so one cached statement fits any list.
 const inList = (column: string) => `${column} IN (SELECT value FROM json_each(?))`;
+/** Up to this many visitors, eventsOfVisitors binds each as a parameter of its own. */
+const FEW_VISITORS = 16;
 
 const INSERT_EVENT = `INSERT INTO events (${EVENT_COLUMNS}) VALUES (${placeholders(12)})`;
 const INSERT_IMPRESSION = `INSERT INTO impressions (${IMPRESSION_COLUMNS}) VALUES (${placeholders(8)})
@@ -94,10 +96,16 @@ export function createSqliteEvents(db: SqliteDb, uniques: UniqueCache): EventSto
     async eventsOfVisitors(storeId, visitors, opts = {}) {
       const limit = opts.limit ?? DEFAULT_HISTORY_LIMIT;
       if (visitors.length === 0 || limit <= 0) return [];
-      const types = opts.types ? JSON.stringify(opts.types) : null;
-      const sql = `${SELECT_EVENTS} WHERE store_id = ? AND ${inList('visitor')} AND (? IS NULL OR ${inList('type')})
+      // Every sale's attribution asks this for a person's few visitors: plain placeholders (one
+      // cached statement per list length) cost a fifth of json_each's virtual tables. The index is
+      // named, and the type test kept off it (`+type`), since on a large store SQLite would rather
+      // walk (store, type, time) for the newest clicks than read the visitor's own few rows.
+      const few = visitors.length <= FEW_VISITORS;
+      const byVisitor = few ? `visitor IN (${placeholders(visitors.length)})` : inList('visitor');
+      const byType = opts.types ? `AND +type IN (${placeholders(opts.types.length)})` : '';
+      const sql = `${SELECT_EVENTS} INDEXED BY events_visitor WHERE store_id = ? AND ${byVisitor} ${byType}
         ORDER BY time DESC, seq DESC LIMIT ?`;
-      const rows = db.stmt(sql).all(storeId, JSON.stringify(visitors), types, types, limit) as EventRow[];
+      const rows = db.stmt(sql).all(storeId, ...(few ? visitors : [JSON.stringify(visitors)]), ...(opts.types ?? []), limit) as EventRow[];
       return rows.map((row) => toStoredEvent(row, json));
     },
 
