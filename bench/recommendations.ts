@@ -49,7 +49,7 @@ export function* syntheticHistory(storeId: number, size: RecommendationBenchSize
 }
 
 /** Writes the store, the catalog and the history straight into the database at url. */
-async function seed(url: string, size: RecommendationBenchSize): Promise<{ publicKey: string }> {
+export async function seedRecommendationStore(url: string, size: RecommendationBenchSize): Promise<{ publicKey: string }> {
   const storage = await openStorage(url);
   try {
     const { store, publicKey } = await createStore(storage, { name: 'bench' });
@@ -94,7 +94,7 @@ async function measure(size: RecommendationBenchSize, rounds: number, seconds: n
   const dir = mkdtempSync(join(tmpdir(), 'relevo-bench-'));
   const url = `sqlite:${join(dir, 'bench.db')}`;
   const seeded = Date.now();
-  const { publicKey } = await seed(url, size);
+  const { publicKey } = await seedRecommendationStore(url, size);
   const seedSeconds = (Date.now() - seeded) / 1000;
   const started = Date.now();
   const relevo: Child = await spawnRelevo(url, { RELEVO_DEMO: '0' }, 600_000);

@@ -8,6 +8,7 @@ import { machine, writeBenchmarkBlock } from './lib/report.js';
 import { postgresAnswers, redactPassword } from '../src/storage/postgres/pool.js';
 import { benchVisitorComplementary } from './recommendations.js';
 import { benchLogClick } from './tracking.js';
+import { benchMixedLoad } from './load.js';
 import { benchSearch } from './search.js';
 import { ROOT } from './lib/processes.js';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ export const SUITES: Record<string, Suite> = {
   analytics: async (o) => [await benchAnalytics(o.quick ? 200_000 : 5_000_000, o.quick ? 50 : 300)],
   tracking: async (o) => [await benchLogClick(o.pgUrl, o.quick ? 2 : 5, o.quick ? 3 : 8)],
   search: (o) => benchSearch({ dataDir: join(ROOT, '..', 'shared', 'data'), rounds: o.quick ? 2 : 5, seconds: o.quick ? 3 : 8 }),
+  load: async (o) => [await benchMixedLoad(o.pgUrl, o.quick ? 10 : 60, 100)],
   recommendations: async (o) => [await benchVisitorComplementary({ products: 20_000, visitors: o.quick ? 10_000 : 100_000, eventsPerVisitor: 5 }, o.quick ? 1 : 5, o.quick ? 3 : 8, 50)],
 };
 

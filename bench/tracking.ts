@@ -15,8 +15,7 @@ import autocannon from 'autocannon';
 import type { Section } from './foundation.js';
 import { fmt, median } from './lib/load.js';
 import { cpuMicros, rssMiB, spawnBare, spawnFloor, spawnRelevo, type Child } from './lib/processes.js';
-import { createBenchStore } from './lib/stores.js';
-import { openStorage } from '../src/storage/open.js';
+import { countStoredRecords, createBenchStore } from './lib/stores.js';
 
 const CONNECTIONS = 50;
 /** Distinct click bodies cycled through: each request is a different visitor and product. */
@@ -145,24 +144,8 @@ async function loadClicks(url: string, server: Child, bodyAt: (i: number) => str
 
 /** Clicks or sales in the database (the bench store is the only one there). */
 async function countStored(kind: Kind, url: string): Promise<number> {
-  const storage = await openStorage(url);
-  try {
-    if (kind === 'sale') {
-      let sales = 0;
-      for (const store of await storage.stores.listStores()) for await (const page of storage.events.scanSales(store.id)) sales += page.length;
-      return sales;
-    }
-    let after = 0;
-    let count = 0;
-    for (;;) {
-      const page = await storage.events.eventsSince(after, 10_000);
-      if (page.length === 0) return count;
-      count += page.filter((e) => e.type === 'click').length;
-      after = page[page.length - 1].seq;
-    }
-  } finally {
-    await storage.close();
-  }
+  const stored = await countStoredRecords(url);
+  return kind === 'sale' ? stored.sales : stored.events.get('click') ?? 0;
 }
 
 function render(results: BackendResult[], notes: string[], rounds: number, seconds: number): string {

@@ -32,3 +32,21 @@ export async function createBenchStore(url: string): Promise<BenchStore> {
     await storage.close();
   }
 }
+
+/** What the database at url holds after a run: events by type and sales, over every store. */
+export async function countStoredRecords(url: string): Promise<{ events: Map<string, number>; sales: number }> {
+  const storage = await openStorage(url);
+  try {
+    let sales = 0;
+    for (const store of await storage.stores.listStores()) for await (const page of storage.events.scanSales(store.id)) sales += page.length;
+    const events = new Map<string, number>();
+    for (let after = 0; ; ) {
+      const page = await storage.events.eventsSince(after, 10_000);
+      if (page.length === 0) return { events, sales };
+      for (const e of page) events.set(e.type, (events.get(e.type) ?? 0) + 1);
+      after = page[page.length - 1].seq;
+    }
+  } finally {
+    await storage.close();
+  }
+}
