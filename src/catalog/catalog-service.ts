@@ -1,7 +1,7 @@
 /**
  * Catalog operations for every store: validate, write through the storage port, then update the
  * in-memory state so the next request sees the change. Other instances' writes (and CLI imports)
- * arrive through the change log, tailed on a timer.
+ * arrive through the change log, tailed on a timer and woken at once by database notifications.
  */
 import type { Logger } from 'pino';
 import { invalidArgument, LogicalError } from '../errors.js';
@@ -189,6 +189,11 @@ export class CatalogService {
   /** Starts applying other writers' changes every intervalMs. */
   startTail(intervalMs: number): void {
     this.tail.start(intervalMs);
+  }
+
+  /** Reads the change log now (another instance committed: a database notification). */
+  wakeTail(): void {
+    this.tail.wake();
   }
 
   async stopTail(): Promise<void> {
