@@ -69,7 +69,14 @@ export function createApp(deps: AppDeps): RelevoApp {
         routes, keys: deps.keys, log: deps.log, maxDepth: deps.config.maxDepth, stats: new RequestStats(deps.metrics, new Set(routes.keys())), limiter: rateLimiter(deps.config),
         bodyLimit: deps.config.bodyLimit, trustedProxies: new Set(deps.config.trustedProxies), closing: () => closing,
       }, fastifyHandler);
-      return createServer(handle);
+      // With several workers, each answer names its process (tests and operators see the spread).
+      if (deps.config.workers <= 1) return createServer(handle);
+      const pid = String(process.pid);
+      const inner = handle;
+      return createServer((req, res) => {
+        res.setHeader('x-relevo-pid', pid);
+        inner(req, res);
+      });
     },
   });
   const app = fastify as unknown as RelevoApp;
