@@ -210,7 +210,13 @@ export class CatalogService {
       const version = state.version;
       const found = new Map((await this.storage.catalog.getDocs(storeId, kind, keys)).map((e) => [e.key, e.doc]));
       if (state.version !== version && attempt < 3) continue;
-      for (const key of keys) state.apply(kind, key, found.get(key) ?? null);
+      // This instance's own writes come back through the log too (at once, with notifications):
+      // a document memory already holds is not applied again, so the search index is not churned.
+      for (const key of keys) {
+        const doc = found.get(key) ?? null;
+        const held = state[kind].get(key) ?? null;
+        if (doc === null ? held !== null : held === null || !sameJson(held, doc)) state.apply(kind, key, doc);
+      }
       return;
     }
   }
@@ -244,4 +250,14 @@ function pick(map: ReadonlyMap<string, Doc>, keys: string[]): Doc[] {
     if (doc !== undefined) docs.push(doc);
   }
   return docs;
+}
+
+/** Deep equality of JSON values, object keys in any order (jsonb does not keep the order written). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => sameJson(x, (b as unknown[])[i]));
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
