@@ -43,6 +43,15 @@ function rateLimiter(config: AppDeps['config']): RateLimiter | undefined {
   return new RateLimiter(config.rateLimit, config.rateBurst > 0 ? config.rateBurst : Math.max(1, Math.ceil(2 * config.rateLimit)));
 }
 
+const HEALTH_PING_MS = 3000;
+
+/** Rejects when p has not settled within ms. */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Builds the app; call `.listen()` on it, or inject requests into `.handle` (light-my-request). */
 export function createApp(deps: AppDeps): RelevoApp {
   const routes = new Map<string, RouteDef[]>();
@@ -60,7 +69,14 @@ export function createApp(deps: AppDeps): RelevoApp {
         routes, keys: deps.keys, log: deps.log, maxDepth: deps.config.maxDepth, stats: new RequestStats(deps.metrics, new Set(routes.keys())), limiter: rateLimiter(deps.config),
         bodyLimit: deps.config.bodyLimit, trustedProxies: new Set(deps.config.trustedProxies), closing: () => closing,
       }, fastifyHandler);
-      return createServer(handle);
+      // With several workers, each answer names its process (tests and operators see the spread).
+      if (deps.config.workers <= 1) return createServer(handle);
+      const pid = String(process.pid);
+      const inner = handle;
+      return createServer((req, res) => {
+        res.setHeader('x-relevo-pid', pid);
+        inner(req, res);
+      });
     },
   });
   const app = fastify as unknown as RelevoApp;
@@ -95,14 +111,19 @@ export function createApp(deps: AppDeps): RelevoApp {
       .send();
   });
 
+  // 503 "degraded" while the database does not answer, or while writes wait to retry after a
+  // lost connection (PostgreSQL); a load balancer then sends traffic elsewhere.
   app.get('/health', async (_req, reply) => {
+    let reason: string | null;
     try {
-      await deps.storage.ping();
-      return reply.send({ status: 'ok', storage: deps.storage.dialect });
+      await withTimeout(deps.storage.ping(), HEALTH_PING_MS);
+      reason = deps.storage.health?.degraded() ?? null;
     } catch (err) {
       deps.log.error({ err }, 'health check failed');
-      return reply.code(503).send({ status: 'error', storage: deps.storage.dialect });
+      reason = `database unreachable: ${(err as Error).message}`;
     }
+    if (reason === null) return reply.send({ status: 'ok', storage: deps.storage.dialect });
+    return reply.code(503).send({ status: 'degraded', storage: deps.storage.dialect, reason });
   });
 
   app.setNotFoundHandler(async (req, reply) => {

@@ -99,9 +99,11 @@ export class Metrics {
   readonly eventsDropped = new Counter('relevo_events_dropped_total', 'Tracked events answered but not recorded, by reason.');
   readonly batchSize = new Histogram('relevo_commit_batch_size', 'Rows per group commit.', [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000]);
   readonly commitSeconds = new Histogram('relevo_commit_duration_seconds', 'Group commit duration.', [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5]);
+  readonly dbErrors = new Counter('relevo_db_errors_total', 'Database connection errors met, by operation (commit, read, listen).');
+  readonly dbRetries = new Counter('relevo_db_retries_total', 'Database operations retried after a lost connection, by operation.');
 
   /** The Prometheus text exposition. */
   render(): string {
-    return [this.requests, this.latency, this.eventsAccepted, this.eventsDropped, this.batchSize, this.commitSeconds].flatMap((m) => m.render()).join('\n') + '\n';
+    return [this.requests, this.latency, this.eventsAccepted, this.eventsDropped, this.batchSize, this.commitSeconds, this.dbErrors, this.dbRetries].flatMap((m) => m.render()).join('\n') + '\n';
   }
 }

@@ -74,6 +74,8 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   ingest.onCommit(models.onCommit);
   models.startTail(storage, config.tailIntervalMs, () => ingest.currentCommit());
   privacy.onForget(models.onForget);
+  followLogChanges(storage, { catalog, models, keys });
+  watchDbFaults(storage, metrics);
   catalog.onNewOrders((storeId, entries) => models.applyCatalogOrders(storeId, entries));
   const analytics = new AnalyticsService(storage, catalog, () => ingest.settle());
   const parcels = new Parcels(storage, now);
@@ -102,4 +104,21 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
       search.close();
     },
   };
+}
+
+/** Database notifications wake the tails at once (PostgreSQL); their timers stay the fallback. */
+function followLogChanges(storage: Storage, tails: { catalog: CatalogService; models: Models; keys: KeyDirectory }): void {
+  storage.onLogChange?.((topic) => {
+    if (topic === 'catalog') tails.catalog.wakeTail();
+    else if (topic === 'events') tails.models.wakeTail();
+    else tails.keys.invalidate();
+  });
+}
+
+/** Counts the adapter's connection errors and retries in /metrics (the series exist from the start). */
+function watchDbFaults(storage: Storage, metrics: Metrics): void {
+  if (!storage.health) return;
+  metrics.dbErrors.cell({ op: 'commit' });
+  metrics.dbRetries.cell({ op: 'commit' });
+  storage.health.onFault((fault) => (fault.kind === 'error' ? metrics.dbErrors : metrics.dbRetries).inc({ op: fault.op }));
 }

@@ -69,4 +69,12 @@ describe('relevo CLI', () => {
     }
     expect(server.stderr()).toMatch(/private key: [A-Za-z0-9]{40}/);
   });
+
+  it('refuses serve --workers 2 (and RELEVO_WORKERS=2) on SQLite with exit code 2, before opening the database', async () => {
+    const message = /--workers 2 needs PostgreSQL .*SQLite has one writer/;
+    await expect(relevo('serve', '--workers', '2', '--db', `sqlite:${join(dir, 'workers.db')}`)).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(message) });
+    const viaEnv = run(process.execPath, ['bin/relevo.js', 'serve', '--db', `sqlite:${join(dir, 'workers.db')}`], { env: { ...process.env, RELEVO_WORKERS: '2' } });
+    await expect(viaEnv).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(message) });
+    expect(() => readFileSync(join(dir, 'workers.db'))).toThrow(); // never created
+  });
 });

@@ -24,8 +24,19 @@ export async function main(argv: string[]): Promise<void> {
     .addOption(new Option('--port <port>', 'port to listen on (default: $PORT or 8080)'))
     .addOption(new Option('--db <url>', 'database URL: sqlite:./data/relevo.db or postgres://…'))
     .addOption(new Option('--example-shop', 'also serve the example headless shop at /shop/ (RELEVO_EXAMPLE_SHOP)'))
-    .action(async (opts: { port?: string; db?: string; exampleShop?: boolean }) => {
-      const config = configFrom({ port: opts.port, databaseUrl: opts.db, exampleShop: opts.exampleShop });
+    .addOption(new Option('--workers <n>', 'worker processes sharing the port, PostgreSQL only (RELEVO_WORKERS, default 1)'))
+    .action(async (opts: { port?: string; db?: string; exampleShop?: boolean; workers?: string }) => {
+      const config = configFrom({ port: opts.port, databaseUrl: opts.db, exampleShop: opts.exampleShop, workers: opts.workers });
+      if (config.workers > 1) {
+        if (config.databaseUrl.startsWith('sqlite:')) {
+          // SQLite has one writer: workers would queue on its lock and each hold a model copy for nothing.
+          process.stderr.write(`relevo: --workers ${config.workers} needs PostgreSQL (RELEVO_DATABASE_URL=postgres://…); SQLite has one writer, run one process\n`);
+          process.exit(2);
+        }
+        const { serveCluster } = await import('../cluster.js');
+        await serveCluster(config);
+        return;
+      }
       const { serve } = await import('../main.js');
       await serve(config);
     });

@@ -36,6 +36,8 @@ export const configSchema = z.object({
   rateBurst: intIn(0, 10_000_000).default(0),
   /** How often an instance tails the catalog change log written by other instances, ms. */
   tailIntervalMs: intIn(50, 60000).default(500),
+  /** Worker processes of `relevo serve` (node:cluster, one port); more than 1 needs PostgreSQL. */
+  workers: intIn(1, 64).default(1),
   /** Serve the example headless shop (examples/shop/) at /shop/. */
   exampleShop: boolish.default(false),
 });
@@ -60,6 +62,7 @@ export const ENV_BINDINGS: Record<string, keyof Config> = {
   RELEVO_RATE_LIMIT: 'rateLimit',
   RELEVO_RATE_BURST: 'rateBurst',
   RELEVO_EXAMPLE_SHOP: 'exampleShop',
+  RELEVO_WORKERS: 'workers',
 };
 
 export class ConfigError extends Error {}

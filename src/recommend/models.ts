@@ -143,6 +143,11 @@ export class Models {
     this.tail.start(intervalMs);
   }
 
+  /** Follows the logs now (another instance committed: a database notification). */
+  wakeTail(): void {
+    this.tail?.wake();
+  }
+
   async stopTail(): Promise<void> {
     await this.tail?.stop();
   }

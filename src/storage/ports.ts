@@ -413,6 +413,23 @@ export interface AnalyticsStore {
   scanImpressions(storeId: number, pageSize?: number): AsyncIterable<ImpressionRecord[]>;
 }
 
+/** A connection error or a retry met by the adapter (counted in /metrics). */
+export interface DbFault {
+  kind: 'error' | 'retry';
+  /** What was running: `commit`, `read`, `listen` … */
+  op: string;
+}
+
+/** An adapter's view of its database connection (PostgreSQL; SQLite has none to lose). */
+export interface DbHealth {
+  /** null while the database answers; otherwise why not (unreachable, retrying). */
+  degraded(): string | null;
+  onFault(listener: (fault: DbFault) => void): void;
+}
+
+/** Which log a commit appended to: the tails that follow it (`keys`: stores and private keys). */
+export type LogTopic = 'events' | 'catalog' | 'keys';
+
 /** An open storage backend. */
 export interface Storage {
   readonly dialect: 'sqlite' | 'postgres';
@@ -423,5 +440,13 @@ export interface Storage {
   readonly analytics: AnalyticsStore;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /** Connection health and faults (PostgreSQL). */
+  readonly health?: DbHealth;
+  /**
+   * Calls listener soon after any instance commits to a log (PostgreSQL LISTEN/NOTIFY), and with
+   * every topic after the notification connection is re-established (notifications may have
+   * been missed meanwhile). The tails' polling stays the fallback.
+   */
+  onLogChange?(listener: (topic: LogTopic) => void): void;
   close(): Promise<void>;
 }

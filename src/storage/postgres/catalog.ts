@@ -12,6 +12,7 @@
 import type pg from 'pg';
 import type { CatalogChange, CatalogEntry, CatalogStore, DocKind } from '../ports.js';
 import { beginPostgresImport } from './import.js';
+import { logChannel } from './notify.js';
 import { chunk, LOCK_CATALOG, schemaLockId, toNumber, withTransaction } from './pool.js';
 import { checkPageSize, lastPerKey } from '../catalog-shared.js';
 import { DOC_COLUMNS, entryArrays, firstPerKey, toEntry, unnestEntries, type DocRow } from './rows.js';
@@ -41,9 +42,12 @@ interface ChangeRow {
 /** Runs fn in a transaction holding the schema's catalog write lock (see the module comment). */
 export function catalogWriter(pool: pg.Pool, schema: string | null) {
   const lockId = schemaLockId(schema);
+  const channel = logChannel(schema);
+  // Every catalog write (documents, rules, imports, forget) appends to catalog_log: its
+  // notification is queued with the lock and sent at COMMIT, so other instances' tails wake.
   return <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
     withTransaction(pool, async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [LOCK_CATALOG, lockId]);
+      await client.query("SELECT pg_advisory_xact_lock($1::int, $2::int), pg_notify($3, 'catalog')", [LOCK_CATALOG, lockId, channel]);
       return fn(client);
     });
 }

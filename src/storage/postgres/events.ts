@@ -12,7 +12,7 @@
  * same way) and inserts events, which wait on no other row lock, so no deadlock.
  */
 import type pg from 'pg';
-import type { Doc, EventStore, ImpressionRecord, PersonKeys, SaleRecord, TrackedEvent, Uncount } from '../ports.js';
+import type { CommitResult, Doc, EventBatch, EventStore, ImpressionRecord, PersonKeys, SaleRecord, TrackedEvent, Uncount } from '../ports.js';
 import {
   checkSalesPageSize, DEFAULT_HISTORY_LIMIT, DEFAULT_SALES_PAGE, encodeJson, EVENT_COLUMNS, eventValues, firstOccurrences,
   IMPRESSION_COLUMNS, IMPRESSION_WINDOW, impressionValues, SALE_COLUMNS, saleValues, scrubAttribution, storeKey, toColumns, toImpression, toSale,
@@ -22,7 +22,9 @@ import { applicableDeltas, queueRows, type UniqueCache } from '../rollups-shared
 import { forgetPostgresRollups, INSERT_QUEUED } from './analytics.js';
 import { catalogWriter } from './catalog.js';
 import { forgetPostgresIdentity } from './identity.js';
-import { chunk, schemaLockId, toNumber, withTransaction } from './pool.js';
+import { logChannel } from './notify.js';
+import { chunk, committedResult, schemaLockId, toNumber, withTransaction } from './pool.js';
+import { COMMIT_RETRY, withRetry, type PostgresHealth } from './retry.js';
 
 /** Advisory-lock class id for event appends ("RL" + 3; pool.ts holds 1 and 2). */
 export const LOCK_EVENTS = 0x524c0003;
@@ -65,12 +67,17 @@ const JOIN_LATEST = `SELECT q.n, i.* FROM unnest($2::text[], $3::text[], $4::tex
  * `writer`, a pool of their own, so a commit never queues behind the reads of the requests it
  * is about to answer (one commit runs at a time per instance anyway).
  */
-export function createPostgresEvents(pool: pg.Pool, schema: string | null, uniques: UniqueCache, writer: pg.Pool = pool): EventStore {
+export function createPostgresEvents(pool: pg.Pool, schema: string | null, uniques: UniqueCache, health: PostgresHealth, writer: pg.Pool = pool): EventStore {
   const lockId = schemaLockId(schema);
+  const channel = logChannel(schema);
 
-  /** Takes the event-append lock (held until COMMIT; taking it again in the transaction is free). */
+  /**
+   * Takes the event-append lock (held until COMMIT; taking it again in the transaction is free).
+   * Whoever appends to the event, sale or forget log takes it, so the same statement queues the
+   * log's notification (sent at COMMIT; repeats fold into one): other instances' tails wake.
+   */
   async function lockAppends(client: pg.PoolClient): Promise<void> {
-    await client.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [LOCK_EVENTS, lockId]);
+    await client.query("SELECT pg_advisory_xact_lock($1::int, $2::int), pg_notify($3, 'events')", [LOCK_EVENTS, lockId, channel]);
   }
 
   async function insertEvents(client: pg.PoolClient, events: TrackedEvent[]): Promise<number[]> {
@@ -117,20 +124,26 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null, uniqu
     return sales.map((s, i) => (newSales[i] ? seqOf.get(storeKey(s.storeId, s.sale)) ?? null : null));
   }
 
+  async function writeBatch(batch: EventBatch): Promise<CommitResult> {
+    return withTransaction(writer, async (client) => {
+      await insertImpressions(client, batch.impressions);
+      const newSales = await insertSales(client, batch.sales);
+      const saleSeqs = await numberSales(client, batch.sales, newSales);
+      const eventSeqs = await insertEvents(client, batch.events);
+      // Rollup increments are queued with what they count (applyQueuedRollups adds them up
+      // later, many batches per transaction); a repeated sale's deltas are dropped here.
+      const inserted = new Set(batch.sales.filter((_, i) => newSales[i]).map((s) => `${s.storeId}/${s.sale}`));
+      const queued = queueRows(applicableDeltas(batch.rollups ?? [], inserted));
+      if (queued.length > 0) await client.query(INSERT_QUEUED, toColumns(queued, 2));
+      return { newSales, eventSeqs, saleSeqs };
+    }, true);
+  }
+
   return {
     async commitBatch(batch) {
-      return withTransaction(writer, async (client) => {
-        await insertImpressions(client, batch.impressions);
-        const newSales = await insertSales(client, batch.sales);
-        const saleSeqs = await numberSales(client, batch.sales, newSales);
-        const eventSeqs = await insertEvents(client, batch.events);
-        // Rollup increments are queued with what they count (applyQueuedRollups adds them up
-        // later, many batches per transaction); a repeated sale's deltas are dropped here.
-        const inserted = new Set(batch.sales.filter((_, i) => newSales[i]).map((s) => `${s.storeId}/${s.sale}`));
-        const queued = queueRows(applicableDeltas(batch.rollups ?? [], inserted));
-        if (queued.length > 0) await client.query(INSERT_QUEUED, toColumns(queued, 2));
-        return { newSales, eventSeqs, saleSeqs };
-      });
+      // Retried on a lost connection; a COMMIT in doubt is first looked up (txid_status), so a
+      // batch that landed is answered, not written twice.
+      return withRetry(health, COMMIT_RETRY, () => writeBatch(batch), (doubt) => committedResult(writer, doubt));
     },
 
     async findImpression(storeId, requestId) {

@@ -5,14 +5,17 @@ import { createPostgresCatalog } from './catalog.js';
 import { createPostgresEvents } from './events.js';
 import { createPostgresIdentity } from './identity.js';
 import { migratePostgres } from './migrations.js';
+import { LogListener, logChannel } from './notify.js';
 import { createPool, parsePostgresUrl } from './pool.js';
+import { PostgresHealth } from './retry.js';
 import { UniqueCache } from '../rollups-shared.js';
 import { createPostgresStores } from './stores.js';
 
 /** Opens a pool for a postgres:// URL (optional `?schema=name`), creates the schema and migrates it. */
 export async function openPostgres(url: string): Promise<Storage> {
   const target = parsePostgresUrl(url);
-  const pool = createPool(target);
+  const health = new PostgresHealth();
+  const pool = createPool(target, 10, health);
   try {
     await migratePostgres(pool, target.schema);
   } catch (err) {
@@ -20,19 +23,23 @@ export async function openPostgres(url: string): Promise<Storage> {
     throw err;
   }
   const uniques = new UniqueCache();
-  const writer = createPool(target, 2);
+  const writer = createPool(target, 2, health);
+  const channel = logChannel(target.schema);
+  const listener = new LogListener(target, channel, health);
   let closing: Promise<void> | null = null;
   return {
     dialect: 'postgres',
-    stores: createPostgresStores(pool),
+    stores: createPostgresStores(pool, channel),
     catalog: createPostgresCatalog(pool, target.schema),
-    events: createPostgresEvents(pool, target.schema, uniques, writer),
+    events: createPostgresEvents(pool, target.schema, uniques, health, writer),
     identity: createPostgresIdentity(pool),
     analytics: createPostgresAnalytics(pool, uniques),
+    health,
+    onLogChange: (fn) => listener.on(fn),
     async ping() {
       await pool.query('SELECT 1');
     },
     // pool.end() throws when called twice; closing is idempotent as with SQLite.
-    close: () => (closing ??= Promise.all([pool.end(), writer.end()]).then(() => undefined)),
+    close: () => (closing ??= listener.close().then(() => Promise.all([pool.end(), writer.end()])).then(() => undefined)),
   };
 }

@@ -3,6 +3,7 @@
  * pool, transactions, advisory-lock keys and row-value conversions.
  */
 import pg from 'pg';
+import { CommitInDoubt, READ_RETRY, withRetry, type PostgresHealth } from './retry.js';
 
 export interface PostgresTarget {
   /** The URL handed to pg: `schema` removed, search_path added to the startup `options`. */
@@ -50,32 +51,95 @@ export async function postgresAnswers(url: string): Promise<boolean> {
   }
 }
 
-/** A pool for the target; idle-connection errors are absorbed (the next query reports its own). */
-export function createPool(target: PostgresTarget, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: target.connectionString, max });
+/**
+ * A pool for the target; idle-connection errors are absorbed (the next query reports its own).
+ * With `health`, a single SELECT statement run through pool.query is retried (twice, soon) when
+ * its connection was lost: a read is safe to run again, and a request then survives a backend
+ * killed under it.
+ */
+export function createPool(target: PostgresTarget, max = 10, health?: PostgresHealth): pg.Pool {
+  // application_name lets operators (and the fault test) tell Relevo's backends apart.
+  const pool = new pg.Pool({ connectionString: target.connectionString, max, application_name: APPLICATION_NAME });
   // Without a listener an idle client dropped by the server would crash the process.
   pool.on('error', () => {});
+  if (health) retryReads(pool, health);
   return pool;
 }
 
-/** Runs fn inside BEGIN/COMMIT on one pooled client; rolls back and rethrows on failure. */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/** The application_name of every Relevo connection (pg_stat_activity). */
+export const APPLICATION_NAME = 'relevo';
+
+const READ_STATEMENT = /^\s*SELECT\b/i;
+
+function retryReads(pool: pg.Pool, health: PostgresHealth): void {
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+  const retrying = (...args: unknown[]): unknown => {
+    const [text, , callback] = args;
+    if (typeof text !== 'string' || typeof callback === 'function' || typeof args[1] === 'function' || !READ_STATEMENT.test(text)) return query(...args);
+    return withRetry(health, READ_RETRY, () => query(...args));
+  };
+  pool.query = retrying as typeof pool.query;
+}
+
+/**
+ * Runs fn inside BEGIN/COMMIT on one pooled client; rolls back and rethrows on failure. A failed
+ * COMMIT is thrown as CommitInDoubt (the server may have committed before the connection went).
+ * While the client is checked out, its 'error' event (the backend killed mid-transaction) is
+ * absorbed here: the statement in flight rejects on its own, and without a listener the event
+ * would crash the process. `tracked` records the transaction id first, for CommitInDoubt.
+ */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, tracked = false): Promise<T> {
   const client = await pool.connect();
+  let lost: Error | null = null;
+  const onError = (err: Error) => (lost = err);
+  client.on('error', onError);
+  const release = (err?: Error) => {
+    client.removeListener('error', onError);
+    client.release(err ?? lost ?? undefined);
+  };
+  let committing = false;
+  let xid: string | null = null;
+  let result: T | undefined;
   try {
-    await client.query('BEGIN');
-    const result = await fn(client);
+    if (tracked) {
+      // One round trip: BEGIN and the transaction's id, which txid_status() can ask about later.
+      const [, id] = (await client.query('BEGIN; SELECT txid_current() AS xid')) as unknown as [unknown, pg.QueryResult<{ xid: string }>];
+      xid = id.rows[0].xid;
+    } else {
+      await client.query('BEGIN');
+    }
+    result = await fn(client);
+    committing = true;
     await client.query('COMMIT');
-    client.release();
+    release();
     return result;
   } catch (err) {
     try {
+      if (lost) throw lost;
       await client.query('ROLLBACK');
-      client.release();
+      release();
     } catch (rollbackError) {
       // A client that cannot roll back is in an unknown state: destroy it rather than pool it.
-      client.release(rollbackError as Error);
+      release(rollbackError as Error);
     }
-    throw err;
+    throw committing ? new CommitInDoubt(err, xid, result) : err;
+  }
+}
+
+/**
+ * After a COMMIT in doubt: the transaction's result if it committed, null if it did not. While
+ * its backend is still finishing ("in progress"), asks again for up to about 2 s, then fails.
+ */
+export async function committedResult<T>(pool: pg.Pool, doubt: CommitInDoubt): Promise<{ value: T } | null> {
+  if (doubt.xid === null) return null;
+  for (let i = 0; ; i++) {
+    const { rows } = await pool.query<{ s: string | null }>('SELECT txid_status($1::bigint) AS s', [doubt.xid]);
+    const status = rows[0].s;
+    if (status === 'committed') return { value: doubt.result as T };
+    if (status !== 'in progress') return null;
+    // Re-running might store it twice: fail the batch instead (its callers are not answered ok).
+    if (i >= 20) throw new Error(`transaction ${doubt.xid} still in progress after its connection was lost`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

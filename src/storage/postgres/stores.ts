@@ -40,7 +40,7 @@ function nowSeconds(): number {
 }
 
 /** The StoreRegistry port over a pg pool. */
-export function createPostgresStores(pool: pg.Pool): StoreRegistry {
+export function createPostgresStores(pool: pg.Pool, channel: string): StoreRegistry {
   const findOne = async (where: string, value: string) => {
     const { rows } = await pool.query<StoreRow>(`SELECT ${STORE_COLUMNS} FROM stores WHERE ${where} = $1`, [value]);
     return rows.length ? toStore(rows[0]) : null;
@@ -49,10 +49,13 @@ export function createPostgresStores(pool: pg.Pool): StoreRegistry {
     async createStore(input) {
       const createdAt = nowSeconds();
       // One statement inserts the store and its first key: atomic without an explicit transaction.
-      const sql = `WITH s AS (INSERT INTO stores (name, public_key, created_at) VALUES ($1, $2, $3) RETURNING id)
-        INSERT INTO private_keys (store_id, name, hash, created_at) SELECT s.id, $4, $5, $3 FROM s RETURNING store_id`;
+      // A SELECT in a CTE runs only when referenced: the INSERT reads it, so the notification
+      // (of the keys log, sent at COMMIT) is queued by the same statement.
+      const sql = `WITH s AS (INSERT INTO stores (name, public_key, created_at) VALUES ($1, $2, $3) RETURNING id),
+          n AS (SELECT pg_notify($6, 'keys'))
+        INSERT INTO private_keys (store_id, name, hash, created_at) SELECT s.id, $4, $5, $3 FROM s, n RETURNING store_id`;
       try {
-        const { rows } = await pool.query<{ store_id: string }>(sql, [input.name, input.publicKey, createdAt, input.privateKey.name, input.privateKey.hash]);
+        const { rows } = await pool.query<{ store_id: string }>(sql, [input.name, input.publicKey, createdAt, input.privateKey.name, input.privateKey.hash, channel]);
         return { id: toNumber(rows[0].store_id), name: input.name, publicKey: input.publicKey, createdAt };
       } catch (err) {
         const constraint = (err as { constraint?: string }).constraint;
@@ -62,9 +65,10 @@ export function createPostgresStores(pool: pg.Pool): StoreRegistry {
     },
 
     async addPrivateKey(storeId, key) {
-      const sql = 'INSERT INTO private_keys (store_id, name, hash, created_at) VALUES ($1, $2, $3, $4)';
+      const sql = `INSERT INTO private_keys (store_id, name, hash, created_at)
+        SELECT $1, $2, $3, $4 FROM (SELECT pg_notify($5, 'keys')) AS n`;
       try {
-        await pool.query(sql, [storeId, key.name, key.hash, nowSeconds()]);
+        await pool.query(sql, [storeId, key.name, key.hash, nowSeconds(), channel]);
       } catch (err) {
         throw conflictError(err, {
           unique: `Store ${storeId} already has a private key named "${key.name}"`,
