@@ -30,6 +30,8 @@ export const configSchema = z.object({
   // previous commit ran (group commit without an idle wait).
   flushIntervalMs: intIn(0, 1000).default(0),
   flushMaxRows: intIn(1, 100000).default(2000),
+  /** Uncommitted events the write buffer may hold; beyond it log/* calls are refused (503). */
+  maxPendingEvents: intIn(1, 10_000_000).default(50_000),
   rollupFlushMs: intIn(0, 60000).default(1000),
   /** Public-key calls per second per client IP and store (0 = no limit), and the burst allowed. */
   rateLimit: z.coerce.number().min(0).max(1_000_000).default(0),
@@ -55,6 +57,7 @@ export const ENV_BINDINGS: Record<string, keyof Config> = {
   RELEVO_ATTRIBUTION_WINDOW_HOURS: 'attributionWindowHours',
   RELEVO_FLUSH_INTERVAL_MS: 'flushIntervalMs',
   RELEVO_FLUSH_MAX_ROWS: 'flushMaxRows',
+  RELEVO_MAX_PENDING_EVENTS: 'maxPendingEvents',
   RELEVO_ROLLUP_FLUSH_MS: 'rollupFlushMs',
   RELEVO_TAIL_INTERVAL_MS: 'tailIntervalMs',
   RELEVO_RATE_LIMIT: 'rateLimit',
