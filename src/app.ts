@@ -60,7 +60,12 @@ export function createApp(deps: AppDeps): RelevoApp {
         routes, keys: deps.keys, log: deps.log, maxDepth: deps.config.maxDepth, stats: new RequestStats(deps.metrics, new Set(routes.keys())), limiter: rateLimiter(deps.config),
         bodyLimit: deps.config.bodyLimit, trustedProxies: new Set(deps.config.trustedProxies), closing: () => closing,
       }, fastifyHandler);
-      return createServer(handle);
+      // Node checks the request and header timeouts on a timer (30 s by default, longer than the
+      // header timeout itself); a quarter of the header timeout keeps the bound close.
+      const { requestTimeoutMs, headersTimeoutMs } = deps.config;
+      const server = createServer({ requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.ceil(headersTimeoutMs / 4) }, handle);
+      server.keepAliveTimeout = deps.config.keepAliveTimeoutMs;
+      return server;
     },
   });
   const app = fastify as unknown as RelevoApp;

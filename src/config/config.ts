@@ -38,9 +38,16 @@ export const configSchema = z.object({
   rateBurst: intIn(0, 10_000_000).default(0),
   /** How often an instance tails the catalog change log written by other instances, ms. */
   tailIntervalMs: intIn(50, 60000).default(500),
+  /**
+   * node:http timeouts, ms: a whole request (headers and body), its headers alone, and an idle
+   * keep-alive connection. They bound how long a slow or stalled client holds a socket.
+   */
+  requestTimeoutMs: intIn(1000, 3_600_000).default(60_000),
+  headersTimeoutMs: intIn(1000, 3_600_000).default(10_000),
+  keepAliveTimeoutMs: intIn(100, 3_600_000).default(5_000),
   /** Serve the example headless shop (examples/shop/) at /shop/. */
   exampleShop: boolish.default(false),
-});
+}).refine((c) => c.headersTimeoutMs <= c.requestTimeoutMs, { path: ['headersTimeoutMs'], message: 'must not exceed the request timeout (RELEVO_REQUEST_TIMEOUT_MS)' });
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -63,6 +70,9 @@ export const ENV_BINDINGS: Record<string, keyof Config> = {
   RELEVO_RATE_LIMIT: 'rateLimit',
   RELEVO_RATE_BURST: 'rateBurst',
   RELEVO_EXAMPLE_SHOP: 'exampleShop',
+  RELEVO_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
+  RELEVO_HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
+  RELEVO_KEEP_ALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
 };
 
 export class ConfigError extends Error {}
