@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps): RelevoApp {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  if (deps.analytics) registerDashboard(app, { keys: deps.keys, storage: deps.storage, analytics: deps.analytics, log: deps.log });
+  if (deps.analytics) registerDashboard(app, { keys: deps.keys, storage: deps.storage, analytics: deps.analytics, log: deps.log, trustedProxies: new Set(deps.config.trustedProxies) });
   if (deps.config.exampleShop) registerExampleShop(app);
 
   app.get('/metrics', async (_req, reply) => reply.header('content-type', 'text/plain; version=0.0.4').send(deps.metrics.render()));
