@@ -65,18 +65,23 @@ export function createApp(deps: AppDeps): RelevoApp {
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1000 },
     // The server Fastify listens with hands /v2/ calls to the lean transport first.
     serverFactory: (fastifyHandler) => {
-      handle = v2Handler({
+      const v2 = v2Handler({
         routes, keys: deps.keys, log: deps.log, maxDepth: deps.config.maxDepth, stats: new RequestStats(deps.metrics, new Set(routes.keys())), limiter: rateLimiter(deps.config),
         bodyLimit: deps.config.bodyLimit, trustedProxies: new Set(deps.config.trustedProxies), closing: () => closing,
       }, fastifyHandler);
+      handle = v2;
+      // Node checks the request and header timeouts on a timer (30 s by default, longer than the
+      // header timeout itself); a quarter of the header timeout keeps the bound close.
+      const { requestTimeoutMs, headersTimeoutMs } = deps.config;
+      const options = { requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.ceil(headersTimeoutMs / 4) };
       // With several workers, each answer names its process (tests and operators see the spread).
-      if (deps.config.workers <= 1) return createServer(handle);
       const pid = String(process.pid);
-      const inner = handle;
-      return createServer((req, res) => {
+      const server = deps.config.workers <= 1 ? createServer(options, v2) : createServer(options, (req, res) => {
         res.setHeader('x-relevo-pid', pid);
-        inner(req, res);
+        v2(req, res);
       });
+      server.keepAliveTimeout = deps.config.keepAliveTimeoutMs;
+      return server;
     },
   });
   const app = fastify as unknown as RelevoApp;
@@ -97,7 +102,7 @@ export function createApp(deps: AppDeps): RelevoApp {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  if (deps.analytics) registerDashboard(app, { keys: deps.keys, storage: deps.storage, analytics: deps.analytics, log: deps.log });
+  if (deps.analytics) registerDashboard(app, { keys: deps.keys, storage: deps.storage, analytics: deps.analytics, log: deps.log, trustedProxies: new Set(deps.config.trustedProxies) });
   if (deps.config.exampleShop) registerExampleShop(app);
 
   app.get('/metrics', async (_req, reply) => reply.header('content-type', 'text/plain; version=0.0.4').send(deps.metrics.render()));

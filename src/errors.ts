@@ -7,7 +7,8 @@ export type ErrorType =
   | 'LogicalError'
   | 'AuthenticationError'
   | 'InternalError'
-  | 'RateLimitError';
+  | 'RateLimitError'
+  | 'OverloadedError';
 
 export class RelevoError extends Error {
   readonly type: ErrorType;
@@ -55,6 +56,20 @@ export class RateLimitError extends RelevoError {
     readonly retryAfter: number,
   ) {
     super('RateLimitError', message, 429);
+  }
+}
+
+/**
+ * The server holds as many uncommitted events as it may (RELEVO_MAX_PENDING_EVENTS): a write is
+ * refused (503) rather than queued without bound. Relevo extension.
+ */
+export class OverloadedError extends RelevoError {
+  constructor(
+    message: string,
+    /** Whole seconds until a write may go ahead (the Retry-After header). */
+    readonly retryAfter: number,
+  ) {
+    super('OverloadedError', message, 503);
   }
 }
 

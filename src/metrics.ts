@@ -97,6 +97,7 @@ export class Metrics {
   readonly latency = new Histogram('relevo_request_duration_seconds', 'Clerk API request latency.', [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
   readonly eventsAccepted = new Counter('relevo_events_accepted_total', 'Tracked events committed, by type.');
   readonly eventsDropped = new Counter('relevo_events_dropped_total', 'Tracked events answered but not recorded, by reason.');
+  readonly writesRefused = new Counter('relevo_writes_refused_total', 'Tracking calls refused (503) because the write buffer held RELEVO_MAX_PENDING_EVENTS uncommitted events.');
   readonly batchSize = new Histogram('relevo_commit_batch_size', 'Rows per group commit.', [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000]);
   readonly commitSeconds = new Histogram('relevo_commit_duration_seconds', 'Group commit duration.', [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5]);
   readonly dbErrors = new Counter('relevo_db_errors_total', 'Database connection errors met, by operation (commit, read, listen).');
@@ -104,6 +105,6 @@ export class Metrics {
 
   /** The Prometheus text exposition. */
   render(): string {
-    return [this.requests, this.latency, this.eventsAccepted, this.eventsDropped, this.batchSize, this.commitSeconds, this.dbErrors, this.dbRetries].flatMap((m) => m.render()).join('\n') + '\n';
+    return [this.requests, this.latency, this.eventsAccepted, this.eventsDropped, this.writesRefused, this.batchSize, this.commitSeconds, this.dbErrors, this.dbRetries].flatMap((m) => m.render()).join('\n') + '\n';
   }
 }

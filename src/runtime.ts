@@ -62,7 +62,7 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   const catalog = new CatalogService(storage, log);
   await catalog.loadAll();
   catalog.startTail(config.tailIntervalMs);
-  const ingest = new Ingest(storage, metrics, log, now, { maxItems: config.flushMaxRows, maxWaitMs: config.flushIntervalMs, rollupFlushMs: config.rollupFlushMs });
+  const ingest = new Ingest(storage, metrics, log, now, { maxItems: config.flushMaxRows, maxWaitMs: config.flushIntervalMs, rollupFlushMs: config.rollupFlushMs, maxPending: config.maxPendingEvents });
   await ingest.recover(); // rollup increments a crash left queued
   const tracker = new Tracker(storage, catalog, ingest, now, config.attributionWindowHours * 3600);
   const privacy = new Privacy(storage, catalog, () => ingest.settle());

@@ -30,6 +30,8 @@ export const configSchema = z.object({
   // previous commit ran (group commit without an idle wait).
   flushIntervalMs: intIn(0, 1000).default(0),
   flushMaxRows: intIn(1, 100000).default(2000),
+  /** Uncommitted events the write buffer may hold; beyond it log/* calls are refused (503). */
+  maxPendingEvents: intIn(1, 10_000_000).default(50_000),
   rollupFlushMs: intIn(0, 60000).default(1000),
   /** Public-key calls per second per client IP and store (0 = no limit), and the burst allowed. */
   rateLimit: z.coerce.number().min(0).max(1_000_000).default(0),
@@ -38,9 +40,16 @@ export const configSchema = z.object({
   tailIntervalMs: intIn(50, 60000).default(500),
   /** Worker processes of `relevo serve` (node:cluster, one port); more than 1 needs PostgreSQL. */
   workers: intIn(1, 64).default(1),
+  /**
+   * node:http timeouts, ms: a whole request (headers and body), its headers alone, and an idle
+   * keep-alive connection. They bound how long a slow or stalled client holds a socket.
+   */
+  requestTimeoutMs: intIn(1000, 3_600_000).default(60_000),
+  headersTimeoutMs: intIn(1000, 3_600_000).default(10_000),
+  keepAliveTimeoutMs: intIn(100, 3_600_000).default(5_000),
   /** Serve the example headless shop (examples/shop/) at /shop/. */
   exampleShop: boolish.default(false),
-});
+}).refine((c) => c.headersTimeoutMs <= c.requestTimeoutMs, { path: ['headersTimeoutMs'], message: 'must not exceed the request timeout (RELEVO_REQUEST_TIMEOUT_MS)' });
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -57,12 +66,16 @@ export const ENV_BINDINGS: Record<string, keyof Config> = {
   RELEVO_ATTRIBUTION_WINDOW_HOURS: 'attributionWindowHours',
   RELEVO_FLUSH_INTERVAL_MS: 'flushIntervalMs',
   RELEVO_FLUSH_MAX_ROWS: 'flushMaxRows',
+  RELEVO_MAX_PENDING_EVENTS: 'maxPendingEvents',
   RELEVO_ROLLUP_FLUSH_MS: 'rollupFlushMs',
   RELEVO_TAIL_INTERVAL_MS: 'tailIntervalMs',
   RELEVO_RATE_LIMIT: 'rateLimit',
   RELEVO_RATE_BURST: 'rateBurst',
   RELEVO_EXAMPLE_SHOP: 'exampleShop',
   RELEVO_WORKERS: 'workers',
+  RELEVO_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
+  RELEVO_HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
+  RELEVO_KEEP_ALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
 };
 
 export class ConfigError extends Error {}

@@ -6,6 +6,7 @@
 import { Issue } from '../api/validate.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { assertDepth } from '../api/args.js';
 import { shapeError } from '../api/envelope.js';
 import { parseQuery } from '../analytics/query.js';
 import type { Doc } from '../storage/ports.js';
@@ -39,27 +40,34 @@ export interface DashboardOrders {
 }
 const ORDERS_LIMIT = 50;
 
+/** Every /dashboard/api/ path registered (e.g. `overview`, `labels.csv`), for tests that walk them all. */
+export const DASHBOARD_API_PATHS: string[] = [];
+const listPath = (path: string) => {
+  if (!DASHBOARD_API_PATHS.includes(path)) DASHBOARD_API_PATHS.push(path);
+};
+
 /** Registers /dashboard/api/* on the app. */
 export function registerDashboardApi(app: FastifyInstance, deps: { analytics: DashboardAnalytics; orders: DashboardOrders; log: Logger; guard: SessionGuard; now: () => number }): void {
   const { analytics } = deps;
   const parse = (query: Query) => parseRange(query, deps.now());
   const json = (path: string, run: (storeId: number, query: Query) => Promise<Record<string, unknown>>) =>
-    app.get(`/dashboard/api/${path}`, async (req, reply) => {
+    listPath(path) ?? app.get(`/dashboard/api/${path}`, async (req, reply) => {
       const storeId = await deps.guard(req, reply, 'api');
       if (storeId === null) return reply;
       try {
-        return await reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify({ status: 'ok', ...(await run(storeId, req.query as Query)) }));
+        return await reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify({ status: 'ok', ...(await run(storeId, checkedQuery(req.query))) }));
       } catch (err) {
         return sendError(reply, deps.log, err);
       }
     });
   const csv = <Row>(name: string, columns: Column<Row>[], run: (storeId: number, q: AnalyticsQuery, query: Query) => Promise<Row[]>) =>
-    app.get(`/dashboard/api/${name}.csv`, async (req, reply) => {
+    listPath(`${name}.csv`) ?? app.get(`/dashboard/api/${name}.csv`, async (req, reply) => {
       const storeId = await deps.guard(req, reply, 'api');
       if (storeId === null) return reply;
       try {
-        const q = parse(req.query as Query);
-        const rows = await run(storeId, q, req.query as Query);
+        const query = checkedQuery(req.query);
+        const q = parse(query);
+        const rows = await run(storeId, q, query);
         return await reply
           .header('content-type', 'text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="relevo-${name}-${day(q.from)}-${day(q.to - 1)}.csv"`)
@@ -117,6 +125,15 @@ const CHANNEL_COLUMNS: Column<ChannelRow>[] = [
 
 function channelRows(o: Overview): ChannelRow[] {
   return (['search', 'recommendations', 'external', 'organic'] as const).map((c) => ({ channel: c, ...o.channels[c] }));
+}
+
+/**
+ * The query string, refused (ParsingError) when a value holds a NUL or an unpaired surrogate:
+ * PostgreSQL text cannot hold them, so they would fail in the adapter as a 500.
+ */
+function checkedQuery(query: unknown): Query {
+  assertDepth(query, 4);
+  return query as Query;
 }
 
 function first(query: Query, name: string): string | undefined {

@@ -57,7 +57,7 @@ let app: FastifyInstance;
 const seen: LightMyRequestResponse[] = [];
 
 /** An app like createApp's: every body arrives as a string. */
-async function buildApp(options: { secure?: boolean } = {}): Promise<FastifyInstance> {
+async function buildApp(options: { secure?: boolean; trustedProxies?: ReadonlySet<string> } = {}): Promise<FastifyInstance> {
   const a = Fastify({ routerOptions: { ignoreTrailingSlash: true } });
   a.removeAllContentTypeParsers();
   a.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -154,6 +154,80 @@ describe('login', () => {
   });
 });
 
+describe('session defences', () => {
+  const PROXY = '10.0.0.9';
+  const form = (pub: string, priv: string) => new URLSearchParams({ public_key: pub, private_key: priv }).toString();
+  const post = (target: FastifyInstance, headers: Record<string, string>, opts: { remoteAddress?: string; payload?: string; url?: string } = {}) =>
+    target.inject({
+      method: 'POST', url: opts.url ?? '/dashboard/login', remoteAddress: opts.remoteAddress,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, payload: opts.payload ?? form(PUBLIC_KEY, PRIVATE_KEY),
+    });
+
+  it.each([
+    ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+    ['Sec-Fetch-Site: same-site (a sibling subdomain)', { 'sec-fetch-site': 'same-site', origin: 'http://evil.localhost:80' }],
+    ['an Origin of another host', { origin: 'https://evil.example', host: 'shop.example' }],
+    ['Origin: null without Sec-Fetch-Site', { origin: 'null' }],
+    ['Origin: null with Sec-Fetch-Site: cross-site', { origin: 'null', 'sec-fetch-site': 'cross-site' }],
+    ['a forged X-Forwarded-Host from an untrusted peer', { origin: 'https://evil.example', host: 'shop.example', 'x-forwarded-host': 'evil.example' }],
+  ])('refuses a login or logout with %s (403, the error envelope, no cookie)', async (_name, headers) => {
+    for (const url of ['/dashboard/login', '/dashboard/logout']) {
+      const res = await post(app, headers, { url });
+      expect(res.statusCode).toBe(403);
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect(res.json()).toMatchObject({ status: 'error', type: 'AuthenticationError', message: expect.stringContaining('Cross-site'), id: expect.any(String) });
+    }
+  });
+
+  it.each([
+    ['Sec-Fetch-Site: same-origin', { 'sec-fetch-site': 'same-origin', origin: 'http://localhost:80' }],
+    ['Origin: null with Sec-Fetch-Site: same-origin (Chromium under some referrer policies)', { 'sec-fetch-site': 'same-origin', origin: 'null' }],
+    ['Sec-Fetch-Site: none (typed by the user)', { 'sec-fetch-site': 'none' }],
+    ['an Origin matching Host (an older browser)', { origin: 'http://shop.example:8080', host: 'shop.example:8080' }],
+    ['no Origin and no Sec-Fetch-Site (not a browser)', {}],
+  ])('accepts a login with %s', async (_name, headers) => {
+    const res = await post(app, headers);
+    expect(res.statusCode).toBe(303);
+    expect(String(res.headers['set-cookie'])).toMatch(/^relevo_dash=\d/);
+  });
+
+  it('believes X-Forwarded-Host and -Proto only from a trusted proxy, and marks the cookie Secure behind its HTTPS', async () => {
+    const proxied = await buildApp({ trustedProxies: new Set([PROXY]) });
+    const headers = { origin: 'https://shop.example', host: 'relevo:8080', 'x-forwarded-host': 'shop.example', 'x-forwarded-proto': 'https' };
+    const ok = await post(proxied, headers, { remoteAddress: PROXY });
+    expect(ok.statusCode).toBe(303);
+    expect(String(ok.headers['set-cookie'])).toMatch(/; HttpOnly; SameSite=Strict; Secure$/);
+    expect((await post(proxied, headers, { remoteAddress: '192.0.2.7' })).statusCode).toBe(403);
+    expect((await post(proxied, { ...headers, 'x-forwarded-proto': 'http' }, { remoteAddress: PROXY })).statusCode).toBe(403);
+    const plain = await post(proxied, { 'x-forwarded-proto': 'https' }, { remoteAddress: '192.0.2.7' });
+    expect(String(plain.headers['set-cookie'])).not.toContain('Secure');
+    await proxied.close();
+  });
+
+  it('sends Referrer-Policy: same-origin, so same-origin fetches keep a real Origin', async () => {
+    expect((await get('/dashboard/login')).headers['referrer-policy']).toBe('same-origin');
+  });
+
+  it('refuses a sixth failed login within a minute from one IP with 429 and Retry-After, even with the right keys, until the minute passes', async () => {
+    const throttled = await buildApp();
+    const from = { remoteAddress: '198.51.100.4' };
+    for (let i = 0; i < 5; i++) expect((await post(throttled, {}, { ...from, payload: form(PUBLIC_KEY, OTHER_PRIVATE_KEY) })).statusCode).toBe(403);
+    const json = await throttled.inject({ method: 'POST', url: '/dashboard/login', ...from, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ public_key: PUBLIC_KEY, private_key: PRIVATE_KEY }) });
+    expect(json.statusCode).toBe(429);
+    expect(Number(json.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(json.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(json.json()).toMatchObject({ status: 'error', type: 'RateLimitError', message: expect.stringContaining('failed logins'), id: expect.any(String) });
+    expect(json.headers['set-cookie']).toBeUndefined();
+    const html = await post(throttled, {}, from);
+    expect(html.statusCode).toBe(429);
+    expect(html.headers['retry-after']).toBeDefined();
+    expect((await post(throttled, {}, { remoteAddress: '198.51.100.5' })).statusCode).toBe(303); // another client
+    clock += 61;
+    expect((await post(throttled, {}, from)).statusCode).toBe(303);
+    await throttled.close();
+  });
+});
+
 describe('the login wall', () => {
   it.each(PAGES)('redirects %s to the login form without a session', async (url) => {
     const res = await get(url);
@@ -165,7 +239,7 @@ describe('the login wall', () => {
   it.each(APIS)('answers /dashboard/api/%s with 401 JSON without a session', async (path) => {
     const res = await get(`/dashboard/api/${path}`);
     expect(res.statusCode).toBe(401);
-    expect(res.json()).toEqual({ status: 'error', type: 'AuthenticationError', message: 'Not logged in' });
+    expect(res.json()).toMatchObject({ status: 'error', type: 'AuthenticationError', message: 'Not logged in', id: expect.any(String) });
   });
 
   it('refuses forged, tampered, foreign and expired cookies', async () => {

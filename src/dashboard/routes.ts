@@ -5,7 +5,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { AuthenticationError } from '../errors.js';
+import { shapeError } from '../api/envelope.js';
+import { AuthenticationError, RateLimitError } from '../errors.js';
+import { clientIpOf, isHttps, LoginThrottle, sameOriginWrite } from './guard.js';
 import type { KeyDirectory } from '../stores/keys.js';
 import type { Storage, StoreRecord } from '../storage/ports.js';
 import { registerDashboardApi, type DashboardAnalytics, type SessionGuard } from './api.js';
@@ -21,8 +23,12 @@ export interface DashboardDeps {
   storage: Storage;
   analytics: DashboardAnalytics;
   log: Logger;
-  /** Mark the cookie Secure (set when served over HTTPS). */
+  /** Always mark the cookie Secure (it is anyway on a request that came over HTTPS). */
   secure?: boolean;
+  /** Proxies whose X-Forwarded-For/-Host/-Proto are believed (RELEVO_TRUSTED_PROXIES). */
+  trustedProxies?: ReadonlySet<string>;
+  /** Failed logins allowed per client IP per minute (5). */
+  loginLimit?: number;
   /** Unix seconds; tests move it to expire sessions. */
   now?: () => number;
 }
@@ -31,16 +37,28 @@ export interface DashboardDeps {
 const CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 const HTML = 'text/html; charset=utf-8';
 const LOGIN_REFUSED = 'Wrong public key or private key.';
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Registers every /dashboard route on the app (as an encapsulated plugin: its hooks touch nothing else). */
 export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): void {
   void app.register(async (scope) => {
     const signer = new SessionSigner(deps.storage, deps.now);
     const assets = loadAssets();
-    const secure = deps.secure ?? false;
+    const trusted = deps.trustedProxies ?? new Set<string>();
+    const secure = (req: FastifyRequest) => deps.secure === true || isHttps(req, trusted);
+    const throttle = new LoginThrottle(deps.loginLimit ?? 5, 60, deps.now ?? (() => Date.now() / 1000));
+
+    // Every write (login, logout) must come from our own pages: a third-party page cannot post
+    // a login form (login CSRF) or log the user out.
+    scope.addHook('onRequest', async (req, reply) => {
+      if (sameOriginWrite(req, trusted)) return;
+      deps.log.info({ ip: clientIpOf(req, trusted), url: req.url.split('?')[0] }, 'dashboard cross-site write refused');
+      const shaped = shapeError(new AuthenticationError('Cross-site request refused: dashboard writes must come from the dashboard itself'));
+      return reply.code(shaped.httpStatus).header('content-type', JSON_TYPE).send(JSON.stringify(shaped.body));
+    });
 
     scope.addHook('onSend', async (req, reply, payload) => {
-      reply.header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY');
+      reply.header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'same-origin').header('x-frame-options', 'DENY');
       if (!req.url.startsWith('/dashboard/assets/')) reply.header('cache-control', 'no-store');
       return payload;
     });
@@ -49,7 +67,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
       const storeId = await signer.verify(parseCookies(req.headers.cookie).get(COOKIE_NAME));
       if (storeId !== null) return storeId;
       if (kind === 'page') await reply.code(303).header('location', '/dashboard/login').send();
-      else await reply.code(401).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify({ status: 'error', type: 'AuthenticationError', message: 'Not logged in' }));
+      else await reply.code(401).header('content-type', JSON_TYPE).send(JSON.stringify(shapeError(new AuthenticationError('Not logged in')).body));
       return null;
     };
 
@@ -59,19 +77,29 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
     });
 
     scope.post('/dashboard/login', async (req, reply) => {
-      const store = await authenticate(deps, req);
       const wantsJson = /json/i.test(String(req.headers['content-type'] ?? ''));
+      const ip = clientIpOf(req, trusted);
+      const wait = throttle.wait(ip);
+      if (wait > 0) {
+        deps.log.info({ ip }, 'dashboard login throttled');
+        const err = new RateLimitError(`Too many failed logins from this address; retry in ${wait} s`, wait);
+        reply.code(429).header('retry-after', String(wait));
+        if (wantsJson) return reply.header('content-type', JSON_TYPE).send(JSON.stringify(shapeError(err).body));
+        return reply.header('content-type', HTML).send(loginPage(err.message));
+      }
+      const store = await authenticate(deps, req);
       if (!store) {
-        deps.log.info({ ip: req.ip }, 'dashboard login refused');
-        if (wantsJson) return reply.code(403).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify({ status: 'error', type: 'AuthenticationError', message: LOGIN_REFUSED }));
+        throttle.fail(ip);
+        deps.log.info({ ip }, 'dashboard login refused');
+        if (wantsJson) return reply.code(403).header('content-type', JSON_TYPE).send(JSON.stringify(shapeError(new AuthenticationError(LOGIN_REFUSED)).body));
         return reply.code(403).header('content-type', HTML).send(loginPage(LOGIN_REFUSED));
       }
       deps.log.info({ store: store.id }, 'dashboard login');
-      return reply.code(303).header('set-cookie', sessionCookie(await signer.issue(store.id), SESSION_SECONDS, secure)).header('location', '/dashboard').send();
+      return reply.code(303).header('set-cookie', sessionCookie(await signer.issue(store.id), SESSION_SECONDS, secure(req))).header('location', '/dashboard').send();
     });
 
-    scope.post('/dashboard/logout', async (_req, reply) =>
-      reply.code(303).header('set-cookie', sessionCookie('', 0, secure)).header('location', '/dashboard/login').send(),
+    scope.post('/dashboard/logout', async (req, reply) =>
+      reply.code(303).header('set-cookie', sessionCookie('', 0, secure(req))).header('location', '/dashboard/login').send(),
     );
 
     for (const page of PAGES) {

@@ -59,7 +59,12 @@ export async function addPrivateKey(storage: Storage, storeId: number, name: str
 interface CachedStore {
   store: StoreRecord;
   hashes: Buffer[];
+  /** Date.now() of the read from storage. */
+  loadedAt: number;
 }
+
+/** A wrong private key rereads the store's keys at most this often (ms): a flood of wrong keys costs no query each. */
+const RELOAD_MS = 1000;
 
 /**
  * Resolves keys to stores for every request. Hits are served from memory; a miss (a store or key
@@ -91,8 +96,8 @@ export class KeyDirectory {
     const hash = Buffer.from(hashKey(privateKey), 'hex');
     const cached = await this.lookup(store.publicKey);
     if (cached.hashes.some((h) => timingSafeEqual(h, hash))) return;
-    // Perhaps a key added by another process since we cached: read once more.
-    const fresh = await this.load(store.publicKey);
+    // Perhaps a key added by another process since we cached: read once more (not more than once a second).
+    const fresh = Date.now() - cached.loadedAt >= RELOAD_MS ? await this.load(store.publicKey) : null;
     if (fresh && fresh.hashes.some((h) => timingSafeEqual(h, hash))) return;
     throw new AuthenticationError('Invalid private_key');
   }
@@ -123,7 +128,7 @@ export class KeyDirectory {
     const store = await this.storage.stores.findStoreByPublicKey(publicKey);
     if (!store) return null;
     const keys = await this.storage.stores.listPrivateKeys(store.id);
-    const entry = { store, hashes: keys.map((k) => Buffer.from(k.hash, 'hex')) };
+    const entry = { store, hashes: keys.map((k) => Buffer.from(k.hash, 'hex')), loadedAt: Date.now() };
     this.byPublicKey.set(publicKey, entry);
     return entry;
   }

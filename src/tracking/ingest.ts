@@ -17,9 +17,9 @@ import { joinedClick, settleJoin, type PendingJoin } from './click-join.js';
 import { PendingImpressions } from './pending-impressions.js';
 import { RollupApplier } from './rollup-applier.js';
 import { compactDeltas } from '../storage/rollups-shared.js';
-import { WriteBuffer } from './write-buffer.js';
+import { overloaded, WriteBuffer } from './write-buffer.js';
 
-export type DropReason = 'bot' | 'tracking_disabled' | 'no_visitor';
+export type DropReason = 'bot' | 'tracking_disabled' | 'no_visitor' | 'overloaded';
 
 /** Who is calling: the store, the HTTP request and whether a private key came with it. */
 export interface TrackContext {
@@ -68,12 +68,13 @@ export class Ingest {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly now: () => number,
-    options: { maxItems: number; maxWaitMs: number; rollupFlushMs?: number },
+    options: { maxItems: number; maxWaitMs: number; rollupFlushMs?: number; maxPending?: number },
   ) {
     this.rollups = new RollupApplier(storage.analytics, log, options.rollupFlushMs ?? 1000);
     this.buffer = new WriteBuffer<Item, ItemResult>({
       maxItems: options.maxItems,
       maxWaitMs: options.maxWaitMs,
+      maxPending: options.maxPending,
       write: (items) => this.write(items),
       afterCommit: (items, results) => this.publish(items, results),
     });
@@ -107,8 +108,24 @@ export class Ingest {
     return null;
   }
 
+  /**
+   * Throws OverloadedError (counted) when the write buffer holds RELEVO_MAX_PENDING_EVENTS
+   * uncommitted items: every log/* call asks first, so a refused call writes nothing at all.
+   */
+  admit(n = 1): void {
+    if (this.buffer.hasRoom(n)) return;
+    this.metrics.writesRefused.inc();
+    throw overloaded();
+  }
+
+  /** Items in the write buffer not yet committed (queued or being written). */
+  get uncommitted(): number {
+    return this.buffer.uncommitted;
+  }
+
   /** Commits events (and waits for it); returns their seqs. */
   async commitEvents(events: TrackedEvent[]): Promise<number[]> {
+    this.admit(events.length);
     const results = await Promise.all(events.map((event) => this.buffer.add({ kind: 'event', event })));
     return results.map((r) => r.seq!);
   }
@@ -131,6 +148,8 @@ export class Ingest {
    * The price: a crash loses the impressions of that last moment (never an acknowledged event).
    */
   queueImpression(impression: ImpressionRecord): void {
+    // A full buffer: the result is answered, its impression dropped (a click on it joins nothing).
+    if (!this.buffer.hasRoom(1)) return this.metrics.eventsDropped.inc({ reason: 'overloaded' });
     this.pending.add(impression);
     this.buffer.add({ kind: 'impression', impression }).then(
       () => this.pending.remove(impression),

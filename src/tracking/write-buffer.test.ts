@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { OverloadedError } from '../errors.js';
 import { WriteBuffer } from './write-buffer.js';
 
 function recordingBuffer(opts: { maxItems?: number; maxWaitMs?: number; fail?: (items: number[]) => boolean; delayMs?: number } = {}) {
@@ -57,5 +58,29 @@ describe('WriteBuffer', () => {
     expect(await pending).toBe(70);
     expect(committed).toEqual([7]);
     await expect(buffer.add(8)).rejects.toThrow('closed');
+  });
+
+  it('refuses items past maxPending while a commit is held, counting the batch being written, and takes them again after it', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const buffer = new WriteBuffer<number, number>({
+      maxItems: 2, maxWaitMs: 0, maxPending: 3,
+      write: async (items) => {
+        await held;
+        return items;
+      },
+    });
+    const first = [buffer.add(1), buffer.add(2)];
+    await new Promise((r) => setImmediate(r)); // 1 and 2 are now being written, not queued
+    expect(buffer.pending).toBe(0);
+    expect(buffer.uncommitted).toBe(2);
+    const third = buffer.add(3);
+    expect(buffer.hasRoom(1)).toBe(false);
+    await expect(buffer.add(4)).rejects.toBeInstanceOf(OverloadedError);
+    await expect(buffer.add(4)).rejects.toMatchObject({ status: 503, retryAfter: 1 });
+    release();
+    expect(await Promise.all([...first, third])).toEqual([1, 2, 3]);
+    expect(buffer.uncommitted).toBe(0);
+    expect(await buffer.add(5)).toBe(5);
   });
 });

@@ -4,14 +4,20 @@
  * many concurrent callers share one. It flushes when the current write finishes, when `maxItems`
  * are waiting, after `maxWaitMs` (0 = at the next turn of the event loop), and on close. A caller
  * is answered only after the commit holding its item succeeded; if the commit fails, every
- * caller of that batch gets the error (nothing is acknowledged that was not stored).
+ * caller of that batch gets the error (nothing is acknowledged that was not stored). It holds at
+ * most `maxPending` uncommitted items (queued or being written): past that, `add` refuses with
+ * OverloadedError instead of queueing without bound.
  */
+import { OverloadedError } from '../errors.js';
+
 
 export interface WriteBufferOptions<T, R> {
   /** Writes one batch in one transaction; returns one result per item, in order. */
   write(items: T[]): Promise<R[]>;
   maxItems: number;
   maxWaitMs: number;
+  /** Uncommitted items (queued + being written) beyond which add() refuses; default unbounded. */
+  maxPending?: number;
   /** Called after each successful commit with the batch and its results (models, rollups). */
   afterCommit?(items: T[], results: R[]): void;
 }
@@ -28,6 +34,8 @@ export class WriteBuffer<T, R> {
   private timer: NodeJS.Timeout | null = null;
   private scheduled = false;
   private closed = false;
+  /** Items of the batch being written now. */
+  private writingCount = 0;
   /** Sizes of the batches committed so far (for metrics). */
   onBatch: ((size: number, ms: number) => void) | null = null;
 
@@ -36,6 +44,7 @@ export class WriteBuffer<T, R> {
   /** Queues an item; resolves with its result once its batch is committed. */
   add(item: T): Promise<R> {
     if (this.closed) return Promise.reject(new Error('write buffer is closed'));
+    if (!this.hasRoom(1)) return Promise.reject(overloaded());
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.schedule();
@@ -50,6 +59,16 @@ export class WriteBuffer<T, R> {
   /** Items waiting for a commit. */
   get pending(): number {
     return this.queue.length;
+  }
+
+  /** Items not yet committed: queued, plus the batch being written. */
+  get uncommitted(): number {
+    return this.queue.length + this.writingCount;
+  }
+
+  /** Whether `n` more items may be added now without passing maxPending. */
+  hasRoom(n: number): boolean {
+    return this.options.maxPending === undefined || this.uncommitted + n <= this.options.maxPending;
   }
 
   /** Writes everything queued and refuses new items. */
@@ -84,8 +103,10 @@ export class WriteBuffer<T, R> {
     if (this.writing || this.queue.length === 0) return;
     const batch = this.queue.splice(0, this.options.maxItems);
     const started = performance.now();
+    this.writingCount = batch.length;
     this.writing = this.commit(batch, started).finally(() => {
       this.writing = null;
+      this.writingCount = 0;
       if (this.queue.length > 0) this.flush();
     });
   }
@@ -106,4 +127,9 @@ export class WriteBuffer<T, R> {
       batch.forEach((p, i) => p.resolve(results[i]));
     }
   }
+}
+
+/** The refusal of a full buffer: retry after a second, by when a few commits have run. */
+export function overloaded(): OverloadedError {
+  return new OverloadedError('Service overloaded: too many events are waiting to be stored; retry shortly', 1);
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject, type InjectOptions, type Response as LightResponse } from 'light-my-request';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { testConfig, type Config } from '../../src/config/config.js';
 import { buildRuntime, type Runtime } from '../../src/runtime.js';
 import { createStore } from '../../src/stores/keys.js';
@@ -39,7 +39,7 @@ export interface CallResult {
 }
 
 /** Builds an app on a fresh database with two stores ("test" and "other"). */
-export async function makeTestApp(options: { databaseUrl?: string; config?: Partial<Config>; now?: () => number } = {}): Promise<TestApp> {
+export async function makeTestApp(options: { databaseUrl?: string; config?: Partial<Config>; now?: () => number; log?: Logger } = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'relevo-test-'));
   const url = options.databaseUrl ?? `sqlite:${join(dir, 'test.db')}`;
   const storage = await openStorage(url);
@@ -47,7 +47,7 @@ export async function makeTestApp(options: { databaseUrl?: string; config?: Part
   await createStore(storage, { name: 'other', publicKey: OTHER_PUBLIC_KEY, privateKey: OTHER_PRIVATE_KEY });
   const config = testConfig(options.config);
   // RELEVO_TEST_LOG=error shows the server log of a failing test.
-  const runtime = await buildRuntime(config, storage, pino({ level: process.env.RELEVO_TEST_LOG ?? 'silent' }), options.now);
+  const runtime = await buildRuntime(config, storage, options.log ?? pino({ level: process.env.RELEVO_TEST_LOG ?? 'silent' }), options.now);
   await runtime.app.ready();
   const call: TestApp['call'] = async (endpoint, args = {}, opts = {}) => {
     const method = opts.method ?? 'POST';

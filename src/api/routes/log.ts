@@ -26,7 +26,7 @@ export function logRoutes({ tracker, log }: LogRouteDeps): RouteDef[] {
       schema: v.object({ products: v.array(basketLine).max(1000), visitor: visitorArg().optional(), email: email().optional(), basket_id: v.string().min(1).max(100).optional(), time: time() }),
       handler: async (a, ctx) => ({ basket_id: await tracker.cart(ctx, op, a.products, { visitor: a.visitor, email: a.email, basketId: a.basket_id, time: a.time }) }),
     });
-  return [
+  return admitted(tracker, [
     route({
       name: 'log/click', methods, auth: 'public', answer: okOnly,
       schema: v.object({
@@ -78,5 +78,16 @@ export function logRoutes({ tracker, log }: LogRouteDeps): RouteDef[] {
       schema: v.object({ source: v.string().max(200).optional(), time: v.unknown().optional(), type: v.enum(['log', 'warn', 'error']).optional(), message: v.string().max(10000).optional(), metadata: v.unknown().optional() }),
       handler: (a, ctx) => void log.info({ store: ctx.store.name, source: a.source, level: a.type ?? 'log', message: a.message, metadata: a.metadata, clientTime: a.time }, 'client debug'),
     }),
-  ];
+  ]);
+}
+
+/** The routes, each refusing at once (503, before any write) while the write buffer is full. */
+function admitted(tracker: Tracker, routes: RouteDef[]): RouteDef[] {
+  return routes.map((r) => ({
+    ...r,
+    handler: (a, ctx) => {
+      tracker.ingest.admit();
+      return r.handler(a, ctx);
+    },
+  }));
 }
