@@ -7,6 +7,7 @@
  * again, and any acknowledged event missing from it is reported as lost (the run fails on one).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -89,15 +90,18 @@ async function measure(config: LoadConfig, pgUrl: string | null, seconds: number
   }
 }
 
-/** Until every worker answers (x-relevo-pid tells them apart), at most 30 s. */
+/** Until every worker answers (x-relevo-pid tells them apart; a new connection each time, or the primary would hand all to one), at most 30 s. */
 async function waitForWorkers(base: string, workers: number): Promise<void> {
   const seen = new Set<string>();
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const res = await fetch(`${base}/health`);
-    const pid = res.headers.get('x-relevo-pid');
-    await res.arrayBuffer();
-    if (res.status === 200 && (workers === 1 || (pid && seen.add(pid).size >= workers))) return;
+    const { status, pid } = await new Promise<{ status: number; pid: string | null }>((resolve, reject) => {
+      get(`${base}/health`, { agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, pid: (res.headers['x-relevo-pid'] as string | undefined) ?? null }));
+      }).on('error', reject);
+    });
+    if (status === 200 && (workers === 1 || (pid && seen.add(pid).size >= workers))) return;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`only ${seen.size} of ${workers} workers answered /health within 30 s`);
