@@ -14,7 +14,7 @@ import autocannon from 'autocannon';
 import type { Section } from './foundation.js';
 import { fmt } from './lib/load.js';
 import { spawnRelevo, type Child } from './lib/processes.js';
-import { countStoredRecords } from './lib/stores.js';
+import { countStoredRecords, dropPostgresSchema } from './lib/stores.js';
 import { seedRecommendationStore, type RecommendationBenchSize } from './recommendations.js';
 
 const SIZE: RecommendationBenchSize = { products: 5_000, visitors: 20_000, eventsPerVisitor: 5 };
@@ -63,7 +63,7 @@ async function measure(config: LoadConfig, pgUrl: string | null, seconds: number
   const url = config.backend === 'sqlite' ? `sqlite:${join(dir, 'load.db')}` : `${pgUrl}${pgUrl!.includes('?') ? '&' : '?'}schema=bench_load_${process.pid}_${config.workers}`;
   let server: Child | null = null;
   try {
-    if (config.backend === 'postgres') await dropSchema(url);
+    if (config.backend === 'postgres') await dropPostgresSchema(url);
     const { publicKey } = await seedRecommendationStore(url, SIZE);
     const before = await countStoredRecords(url);
     const started = Date.now();
@@ -85,7 +85,7 @@ async function measure(config: LoadConfig, pgUrl: string | null, seconds: number
     return { config, startSeconds, rps: run.rps, p50: run.p50, p99: run.p99, answered: run.answered, non2xx: run.non2xx, errors: run.errors, acknowledged, stored, pids: run.pids.size };
   } finally {
     if (server) await server.stop();
-    if (config.backend === 'postgres') await dropSchema(url);
+    if (config.backend === 'postgres') await dropPostgresSchema(url);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -176,19 +176,6 @@ function headerValue(headers: unknown, name: string): string | null {
   }
   const v = (headers as Record<string, unknown> | undefined)?.[name];
   return v === undefined ? null : String(v);
-}
-
-async function dropSchema(url: string): Promise<void> {
-  const { parsePostgresUrl } = await import('../src/storage/postgres/pool.js');
-  const { schema, connectionString } = parsePostgresUrl(url);
-  const pg = await import('pg');
-  const client = new pg.default.Client({ connectionString });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
 }
 
 function render(runs: LoadRun[], notes: string[], seconds: number, connections: number): string {

@@ -18,18 +18,24 @@ export async function createBenchStore(url: string): Promise<BenchStore> {
     return {
       publicKey: created.publicKey,
       privateKey: created.privateKey,
-      drop: async () => {
-        const { schema, connectionString } = url.startsWith('postgres') ? parsePostgresUrl(url) : { schema: null, connectionString: '' };
-        if (!schema) return;
-        const pg = await import('pg');
-        const client = new pg.default.Client({ connectionString });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await client.end();
-      },
+      drop: () => dropPostgresSchema(url),
     };
   } finally {
     await storage.close();
+  }
+}
+
+/** Drops the schema named in a postgres:// URL (`?schema=`); nothing for SQLite URLs or a URL without one. */
+export async function dropPostgresSchema(url: string): Promise<void> {
+  const { schema, connectionString } = url.startsWith('postgres') ? parsePostgresUrl(url) : { schema: null, connectionString: '' };
+  if (!schema) return;
+  const pg = await import('pg');
+  const client = new pg.default.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
   }
 }
 
