@@ -19,11 +19,6 @@ export function logChannel(schema: string | null): string {
   return `relevo_log${schema ? `_${schema}` : ''}`.slice(0, MAX_IDENTIFIER);
 }
 
-/** Queues the topic's notification in the caller's transaction (sent at COMMIT; repeats in one transaction fold into one). */
-export async function notifyLog(client: pg.ClientBase, channel: string, topic: LogTopic): Promise<void> {
-  await client.query('SELECT pg_notify($1, $2)', [channel, topic]);
-}
-
 /** One LISTEN connection per open storage; listeners are called with each notified topic. */
 export class LogListener {
   private client: pg.Client | null = null;
