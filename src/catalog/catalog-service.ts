@@ -3,6 +3,7 @@
  * in-memory state so the next request sees the change. Other instances' writes (and CLI imports)
  * arrive through the change log, tailed on a timer and woken at once by database notifications.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { invalidArgument, LogicalError } from '../errors.js';
 import type { CatalogEntry, CatalogKind, Doc, DocKind, RuleKind, Storage } from '../storage/ports.js';
@@ -211,11 +212,12 @@ export class CatalogService {
       const found = new Map((await this.storage.catalog.getDocs(storeId, kind, keys)).map((e) => [e.key, e.doc]));
       if (state.version !== version && attempt < 3) continue;
       // This instance's own writes come back through the log too (at once, with notifications):
-      // a document memory already holds is not applied again, so the search index is not churned.
+      // a document memory already holds is not applied again, so the search index is not churned
+      // (deep equality ignores key order: jsonb does not keep the order written).
       for (const key of keys) {
         const doc = found.get(key) ?? null;
         const held = state[kind].get(key) ?? null;
-        if (doc === null ? held !== null : held === null || !sameJson(held, doc)) state.apply(kind, key, doc);
+        if (!isDeepStrictEqual(held, doc)) state.apply(kind, key, doc);
       }
       return;
     }
@@ -250,14 +252,4 @@ function pick(map: ReadonlyMap<string, Doc>, keys: string[]): Doc[] {
     if (doc !== undefined) docs.push(doc);
   }
   return docs;
-}
-
-/** Deep equality of JSON values, object keys in any order (jsonb does not keep the order written). */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => sameJson(x, (b as unknown[])[i]));
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
