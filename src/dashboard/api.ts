@@ -42,8 +42,10 @@ const ORDERS_LIMIT = 50;
 
 /** Every /dashboard/api/ path registered (e.g. `overview`, `labels.csv`), for tests that walk them all. */
 export const DASHBOARD_API_PATHS: string[] = [];
-const listPath = (path: string) => {
+/** The route of a /dashboard/api/ path, which is listed in DASHBOARD_API_PATHS on the way. */
+const apiRoute = (path: string): string => {
   if (!DASHBOARD_API_PATHS.includes(path)) DASHBOARD_API_PATHS.push(path);
+  return `/dashboard/api/${path}`;
 };
 
 /** Registers /dashboard/api/* on the app. */
@@ -51,7 +53,7 @@ export function registerDashboardApi(app: FastifyInstance, deps: { analytics: Da
   const { analytics } = deps;
   const parse = (query: Query) => parseRange(query, deps.now());
   const json = (path: string, run: (storeId: number, query: Query) => Promise<Record<string, unknown>>) =>
-    listPath(path) ?? app.get(`/dashboard/api/${path}`, async (req, reply) => {
+    app.get(apiRoute(path), async (req, reply) => {
       const storeId = await deps.guard(req, reply, 'api');
       if (storeId === null) return reply;
       try {
@@ -61,7 +63,7 @@ export function registerDashboardApi(app: FastifyInstance, deps: { analytics: Da
       }
     });
   const csv = <Row>(name: string, columns: Column<Row>[], run: (storeId: number, q: AnalyticsQuery, query: Query) => Promise<Row[]>) =>
-    listPath(`${name}.csv`) ?? app.get(`/dashboard/api/${name}.csv`, async (req, reply) => {
+    app.get(apiRoute(`${name}.csv`), async (req, reply) => {
       const storeId = await deps.guard(req, reply, 'api');
       if (storeId === null) return reply;
       try {
