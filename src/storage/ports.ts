@@ -404,9 +404,11 @@ export interface AnalyticsStore {
    * to the rollups and deletes them, in one transaction; resolves with how many it took (0: the
    * queue is empty). The commit is not flushed to disk (SQLite synchronous=NORMAL, PostgreSQL
    * synchronous_commit off): a transaction lost in a crash loses its deletes too, so its rows are
-   * applied again, never twice. Concurrent callers take disjoint rows.
+   * applied again, never twice. Concurrent callers take disjoint rows: by default a row another
+   * process holds is skipped; with `wait` the call waits for that process to commit first, so a
+   * reader that drains with `wait` until 0 sees every increment committed before it began.
    */
-  applyQueuedRollups(maxRows: number): Promise<number>;
+  applyQueuedRollups(maxRows: number, wait?: boolean): Promise<number>;
   /** Newest events of a store with seq > after (the live feed), newest first. */
   recentEvents(storeId: number, after: number, limit: number): Promise<StoredEvent[]>;
   /** Every impression of a store in time order, paged (rollup rebuilds and recounts). */

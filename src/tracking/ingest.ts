@@ -179,7 +179,7 @@ export class Ingest {
   /** Resolves once everything queued so far is committed and counted (read-your-writes for readers of storage). */
   async settle(): Promise<void> {
     await this.buffer.drain();
-    await this.rollups.flush();
+    await this.rollups.flush(true);
   }
 
   /** Applies rollup increments a crash left queued (start-up). */

@@ -48,9 +48,11 @@ export class RollupApplier {
   /**
    * Applies everything queued (by any process), in transactions of about TARGET_MS with a turn
    * of the event loop between them. Resolves when this and every earlier flush are done; a
-   * failure is logged and the rows stay queued for a retry.
+   * failure is logged and the rows stay queued for a retry. With `wait` (readers that must see
+   * everything) rows another process is applying are waited for rather than skipped, and the
+   * queue is taken until empty: another instance's applier may hold rows a reader must count.
    */
-  flush(): Promise<void> {
+  flush(wait = false): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.running = this.running.then(async () => {
@@ -58,8 +60,10 @@ export class RollupApplier {
         for (;;) {
           const asked = this.rowsPerTransaction;
           const started = performance.now();
-          const taken = await this.analytics.applyQueuedRollups(asked);
-          if (taken < asked) return;
+          const taken = await this.analytics.applyQueuedRollups(asked, wait);
+          // Waiting, a take can come back short because rows it waited for were applied by
+          // their holder meanwhile; only an empty take says the queue is drained.
+          if (wait ? taken === 0 : taken < asked) return;
           this.adapt(performance.now() - started);
           await new Promise((resolve) => setImmediate(resolve));
         }

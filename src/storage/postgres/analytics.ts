@@ -13,8 +13,11 @@ import { chunk, withTransaction } from './pool.js';
 const json = (value: unknown): unknown => value;
 /** Queued rows of rollup increments (commitBatch, inside its transaction). */
 export const INSERT_QUEUED = 'INSERT INTO rollup_queue (store_id, deltas) SELECT * FROM unnest($1::bigint[], $2::text[])';
-/** Takes the oldest queued rows that no other transaction holds. */
-const TAKE_QUEUED = `DELETE FROM rollup_queue WHERE id IN (SELECT id FROM rollup_queue ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+/**
+ * Takes the oldest queued rows that no other transaction holds (SKIP LOCKED), or, for a reader
+ * that must see everything, waits for the holder: once it commits, the rows it took are gone.
+ */
+const takeQueued = (wait: boolean) => `DELETE FROM rollup_queue WHERE id IN (SELECT id FROM rollup_queue ORDER BY id LIMIT $1 FOR UPDATE${wait ? '' : ' SKIP LOCKED'})
   RETURNING id, deltas`;
 const INSERT_UNIQUES = `INSERT INTO rollup_uniques (store_id, day, kind, name, api, metric, visitor, hour)
   SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
@@ -101,11 +104,11 @@ export function createPostgresAnalytics(pool: pg.Pool, known: UniqueCache): Anal
       known.addAll(await withTransaction(pool, (client) => applyPostgresRollups(client, deltas, known)));
     },
 
-    async applyQueuedRollups(maxRows) {
+    async applyQueuedRollups(maxRows, wait = false) {
       let taken = 0;
       known.addAll(await withTransaction(pool, async (client) => {
         await client.query('SET LOCAL synchronous_commit TO OFF');
-        const { rows } = await client.query<{ id: string; deltas: string }>(TAKE_QUEUED, [maxRows]);
+        const { rows } = await client.query<{ id: string; deltas: string }>(takeQueued(wait), [maxRows]);
         taken = rows.length;
         return applyPostgresRollups(client, queuedDeltas(rows.sort((a, b) => Number(a.id) - Number(b.id))), known);
       }));

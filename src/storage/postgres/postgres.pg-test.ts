@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { expectMigratedSaleLog } from '../conformance/events-suite.js';
 import { runStorageConformance } from '../conformance/suite.js';
 import { openStorage } from '../open.js';
+import type { RollupDelta } from '../ports.js';
 import { openPostgres } from './index.js';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations.js';
 import { parsePostgresUrl, postgresAnswers, redactPassword } from './pool.js';
@@ -83,6 +84,32 @@ describe('postgres adapter', () => {
       await pool.end();
     }
     await expectMigratedSaleLog(await openPostgres(urlFor(schema)), ['a', 'c', 'b']);
+  });
+
+  it('skips queued rollups another transaction holds, or waits for them when asked (analytics readers)', async () => {
+    const schema = freshSchema();
+    const storage = await openPostgres(urlFor(schema));
+    const holder = new pg.Client({ connectionString: parsePostgresUrl(urlFor(schema)).connectionString });
+    await holder.connect();
+    try {
+      const shown: RollupDelta = { storeId: 1, hour: 1_700_006_400, kind: 'product', name: 'p1', api: '', metrics: { impressions: 1 } };
+      await storage.events.commitBatch({ events: [], impressions: [], sales: [], rollups: [shown] });
+      await holder.query(`SET search_path TO ${schema}`);
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM rollup_queue FOR UPDATE'); // another instance's applier, mid-transaction
+      expect(await storage.analytics.applyQueuedRollups(10)).toBe(0);
+      let waited = false;
+      const waiting = storage.analytics.applyQueuedRollups(10, true).then((n) => { waited = true; return n; });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(waited).toBe(false);
+      await holder.query('ROLLBACK'); // the holder gave the row back unapplied: the waiting take applies it
+      expect(await waiting).toBe(1);
+      const rows = await storage.analytics.queryRollups(1, { kind: 'product', grain: 'day', from: shown.hour, to: shown.hour + 86400, groupBy: 'name' });
+      expect(rows.map((r) => [r.name, r.metrics.impressions])).toEqual([['p1', 1]]);
+    } finally {
+      await holder.end();
+      await storage.close();
+    }
   });
 
   it('keeps each schema separate', async () => {
