@@ -24,6 +24,7 @@ import type { Config } from './config/config.js';
 import { Metrics } from './metrics.js';
 import { Models } from './recommend/models.js';
 import { registerProductModels } from './recommend/register.js';
+import { loadModels, saveModels } from './recommend/snapshot-file.js';
 import { KeyDirectory } from './stores/keys.js';
 import type { Storage } from './storage/ports.js';
 import { Ingest } from './tracking/ingest.js';
@@ -66,11 +67,8 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   await ingest.recover(); // rollup increments a crash left queued
   const tracker = new Tracker(storage, catalog, ingest, now, config.attributionWindowHours * 3600);
   const privacy = new Privacy(storage, catalog, () => ingest.settle());
-  const models = new Models(log);
-  models.register('session', () => new SessionModel());
-  models.register(SEARCH_LEARNING_MODEL, () => new SearchLearning());
-  registerProductModels(models);
-  await models.rebuild(storage);
+  const models = createModels(log);
+  await loadModels(models, storage, log, config.snapshot || undefined);
   ingest.onCommit(models.onCommit);
   models.startTail(storage, config.tailIntervalMs, () => ingest.currentCommit());
   privacy.onForget(models.onForget);
@@ -102,8 +100,20 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
       await catalog.stopTail();
       await models.stopTail();
       search.close();
+      // Nothing commits any more: the models and their log cursors agree, as a snapshot needs.
+      // A snapshot that cannot be written costs the next start-up a rebuild, not this stop.
+      if (config.snapshot) await saveModels(models, storage, log, config.snapshot).catch((err) => log.error({ err, path: config.snapshot }, 'model snapshot not written'));
     },
   };
+}
+
+/** Every model component of a store, registered (serve, `relevo snapshot`, tests). */
+export function createModels(log: Logger): Models {
+  const models = new Models(log);
+  models.register('session', () => new SessionModel());
+  models.register(SEARCH_LEARNING_MODEL, () => new SearchLearning());
+  registerProductModels(models);
+  return models;
 }
 
 /** Database notifications wake the tails at once (PostgreSQL); their timers stay the fallback. */

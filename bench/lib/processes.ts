@@ -16,6 +16,8 @@ export interface Child {
   proc: ChildProcess;
   /** Everything the child wrote to stderr so far. */
   stderr(): string;
+  /** What it wrote to stdout up to the line with its port (start-up logs). */
+  startup: string;
   stop(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ export function spawnWithPort(script: string, args: string[], env: Record<string
         clearTimeout(timer);
         proc.stdout!.removeAllListeners('data');
         proc.stdout!.resume();
-        resolve({ port: Number(m[1]), proc, stderr: () => err, stop: () => stopChild(proc) });
+        resolve({ port: Number(m[1]), proc, stderr: () => err, startup: out, stop: () => stopChild(proc) });
       }
     });
     proc.on('exit', (code) => fail(new Error(`${script} exited with ${code}: ${err.slice(-2000)}`)));

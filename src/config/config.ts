@@ -47,6 +47,12 @@ export const configSchema = z.object({
   requestTimeoutMs: intIn(1000, 3_600_000).default(60_000),
   headersTimeoutMs: intIn(1000, 3_600_000).default(10_000),
   keepAliveTimeoutMs: intIn(100, 3_600_000).default(5_000),
+  /**
+   * A model snapshot file: start-up restores the models from it and the log tail after it
+   * (rebuilding from the events when it is missing or unusable), and a graceful stop writes it.
+   * Empty: models are rebuilt from the events at every start.
+   */
+  snapshot: z.string().max(4096).default(''),
   /** Serve the example headless shop (examples/shop/) at /shop/. */
   exampleShop: boolish.default(false),
 }).refine((c) => c.headersTimeoutMs <= c.requestTimeoutMs, { path: ['headersTimeoutMs'], message: 'must not exceed the request timeout (RELEVO_REQUEST_TIMEOUT_MS)' });
@@ -76,6 +82,7 @@ export const ENV_BINDINGS: Record<string, keyof Config> = {
   RELEVO_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
   RELEVO_HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
   RELEVO_KEEP_ALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
+  RELEVO_SNAPSHOT: 'snapshot',
 };
 
 export class ConfigError extends Error {}

@@ -7,6 +7,7 @@
  */
 import type { ModelComponent, OrderSignal } from './models.js';
 import { combineRows, NeighbourGraph } from './neighbour-graph.js';
+import { expectMap } from './snapshot-state.js';
 
 export const CO_PURCHASE_MODEL = 'co-purchase';
 /** Pseudo-count of the shrinkage factor. */
@@ -23,7 +24,16 @@ export function coPurchaseScore(pair: number, countA: number, countB: number, sh
 export class CoPurchase implements ModelComponent {
   readonly pairs = new NeighbourGraph(100);
   /** Orders containing each product. */
-  readonly counts = new Map<string, number>();
+  counts = new Map<string, number>();
+
+  snapshot(): { pairs: ReturnType<NeighbourGraph['snapshot']>; counts: Map<string, number> } {
+    return { pairs: this.pairs.snapshot(), counts: this.counts };
+  }
+
+  restore(s: { pairs: ReturnType<NeighbourGraph['snapshot']>; counts: Map<string, number> }): void {
+    this.pairs.restore(s.pairs);
+    this.counts = expectMap(s.counts, 'co-purchase counts');
+  }
 
   applyOrder(o: OrderSignal): void {
     this.addOrder(o.products);

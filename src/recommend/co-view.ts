@@ -8,6 +8,7 @@
 import type { PersonKeys, StoredEvent } from '../storage/ports.js';
 import type { ModelComponent } from './models.js';
 import { combineRows, NeighbourGraph, rankScores } from './neighbour-graph.js';
+import { expectMap } from './snapshot-state.js';
 
 export const CO_VIEW_MODEL = 'co-view';
 /** How many previous views of the session a new view is linked to. */
@@ -40,9 +41,18 @@ export function coViewEdges(previous: readonly string[], item: string): Array<[s
 
 export class CoView implements ModelComponent {
   readonly graph = new NeighbourGraph(100);
-  private readonly trails = new Map<string, Trail>();
+  private trails = new Map<string, Trail>();
 
   constructor(private readonly maxTrails = MAX_TRAILS) {}
+
+  snapshot(): { graph: ReturnType<NeighbourGraph['snapshot']>; trails: Map<string, Trail> } {
+    return { graph: this.graph.snapshot(), trails: this.trails };
+  }
+
+  restore(s: { graph: ReturnType<NeighbourGraph['snapshot']>; trails: Map<string, Trail> }): void {
+    this.graph.restore(s.graph);
+    this.trails = expectMap(s.trails, 'co-view trails');
+  }
 
   applyEvent(e: StoredEvent): void {
     if ((e.type === 'product' || e.type === 'click') && e.product && e.visitor) this.addView(e.visitor, e.product, e.time);

@@ -3,8 +3,10 @@
  * seconds, so old activity fades without windows to maintain. One (score, time) pair per key;
  * events may arrive out of order (backfill) and still add the right amount.
  */
+import { expectMap, expectNumber } from './snapshot-state.js';
+
 export class DecayingCounter {
-  private readonly scores = new Map<string, { score: number; at: number }>();
+  private scores = new Map<string, { score: number; at: number }>();
   private readonly rate: number;
   /**
    * The last ranking, kept up to date by re-placing only the keys changed since (`dirty`): every
@@ -19,6 +21,18 @@ export class DecayingCounter {
 
   constructor(halfLifeSeconds: number) {
     this.rate = Math.LN2 / halfLifeSeconds;
+  }
+
+  /** The counts, for a model snapshot (the cached ranking is rebuilt on demand). */
+  snapshot(): { scores: Map<string, { score: number; at: number }>; maxAt: number } {
+    return { scores: this.scores, maxAt: this.maxAt };
+  }
+
+  restore(s: { scores: Map<string, { score: number; at: number }>; maxAt: number }): void {
+    this.scores = expectMap(s.scores, 'decaying counter');
+    this.maxAt = expectNumber(s.maxAt, 'decaying counter time');
+    this.order = null;
+    this.dirty.clear();
   }
 
   /** Adds `weight` for `key` at time `t` (unix s). */

@@ -9,6 +9,7 @@ import type { CatalogEntry, Doc, PersonKeys, SaleRecord, Storage, StoredEvent } 
 import type { CommittedBatch } from '../tracking/ingest.js';
 import { Poller } from '../poller.js';
 import { Popularity } from './popularity.js';
+import { SnapshotStateError } from './snapshot-state.js';
 
 /** A purchase as models see it: logged sales and catalog orders alike. */
 export interface OrderSignal {
@@ -34,9 +35,44 @@ export interface ModelComponent {
   forget?(keys: PersonKeys): void;
   /** The visitors, emails and customer IDs this component holds data of (required with forget). */
   people?(): PersonKeys;
+  /**
+   * The learned state, for a snapshot (`relevo snapshot`, a graceful stop with RELEVO_SNAPSHOT):
+   * its own Maps, arrays and typed arrays, not copies, serialized at once with v8.serialize.
+   */
+  snapshot(): unknown;
+  /** Takes back (in a fresh component) what snapshot() returned; throws on a state of the wrong shape. */
+  restore(state: unknown): void;
 }
 
 export type ComponentFactory = (storeId: number) => ModelComponent;
+
+/** A reader's position in a log: everything up to `seq` applied, and the own entries above it. */
+export interface CursorState {
+  seq: number;
+  own: number[];
+}
+
+/**
+ * Everything the models learned, as Models.snapshot() gives it and Models.restore() takes it back:
+ * each store's component states, how far each log was read, and the catalog orders counted.
+ */
+export interface ModelsSnapshot {
+  components: string[];
+  cursors: { events: CursorState; sales: CursorState; forgets: CursorState };
+  /** Storage.databaseId() of the database the snapshot was taken of. */
+  databaseId: string;
+  /** Catalog orders counted, per store: the catalog is no log, so new ones are told by key. */
+  orders: Array<[number, string[]]>;
+  stores: Array<[number, Record<string, unknown>]>;
+}
+
+/** What Models.restore() caught up on after taking the state back. */
+export interface RestoreReport {
+  events: number;
+  sales: number;
+  forgotten: number;
+  orders: number;
+}
 
 const TAIL_PAGE = 5000;
 /** Keys per stillKnown lookup when another instance's forget is applied. */
@@ -78,6 +114,8 @@ export class Models {
   private readonly eventLog = new LogCursor();
   private readonly saleLog = new LogCursor();
   private readonly forgetLog = new LogCursor();
+  /** Catalog orders already counted, per store (for snapshots: restore counts only newer ones). */
+  private readonly catalogOrders = new Map<number, Set<string>>();
   private tail: Poller | null = null;
 
   constructor(private readonly log: Logger) {}
@@ -113,6 +151,76 @@ export class Models {
       }
     }
     this.log.info({ events, orders, ms: Date.now() - started }, 'models rebuilt');
+  }
+
+  /**
+   * The state of every store's models and of the log cursors, for a snapshot file. The states are
+   * the components' own structures, not copies: `serialize` runs on them at once, before any
+   * other event can apply.
+   */
+  async snapshot<T>(storage: Storage, serialize: (snap: ModelsSnapshot) => T): Promise<T> {
+    const databaseId = await storage.databaseId();
+    const stores: ModelsSnapshot['stores'] = [];
+    for (const [id, store] of this.stores) {
+      const states: Record<string, unknown> = {};
+      for (const name of this.factories.keys()) states[name] = store.get(name).snapshot();
+      stores.push([id, states]);
+    }
+    return serialize({
+      components: [...this.factories.keys()],
+      cursors: { events: this.eventLog.state(), sales: this.saleLog.state(), forgets: this.forgetLog.state() },
+      databaseId,
+      orders: [...this.catalogOrders].map(([id, keys]) => [id, [...keys]]),
+      stores,
+    });
+  }
+
+  /**
+   * Instead of rebuild(): takes back a snapshot's state, then reads what the logs gained since
+   * (events, sales, forgets of other processes) and the catalog orders not counted yet. Throws a
+   * SnapshotStateError, before changing anything, when the snapshot does not fit these components
+   * or this database; the caller then rebuilds.
+   */
+  async restore(storage: Storage, snap: ModelsSnapshot): Promise<RestoreReport> {
+    if (this.stores.size > 0) throw new Error('restore a snapshot before the first store is built');
+    const names = [...this.factories.keys()].sort();
+    if (!Array.isArray(snap.components) || JSON.stringify([...snap.components].sort()) !== JSON.stringify(names)) {
+      throw new SnapshotStateError(`snapshot of components [${String(snap.components)}], these are [${names.join(', ')}]`);
+    }
+    if (snap.databaseId !== (await storage.databaseId())) throw new SnapshotStateError('snapshot of another database');
+    // Sales and forgets are never deleted (a forget deletes events, so their latest seq can fall).
+    if (snap.cursors.sales.seq > (await storage.events.latestSaleSeq()) || snap.cursors.forgets.seq > (await storage.events.latestForgetSeq())) {
+      throw new SnapshotStateError('snapshot ahead of the database (restored from an older backup?)');
+    }
+    try {
+      for (const [id, states] of snap.stores) {
+        const store = this.of(id);
+        for (const name of names) {
+          if (!(name in states)) throw new SnapshotStateError(`snapshot without the ${name} model of store ${id}`);
+          store.get(name).restore(states[name]);
+        }
+      }
+    } catch (err) {
+      this.stores.clear(); // a half-restored model must not serve: the caller rebuilds
+      throw err;
+    }
+    this.eventLog.load(snap.cursors.events);
+    this.saleLog.load(snap.cursors.sales);
+    this.forgetLog.load(snap.cursors.forgets);
+    for (const [id, keys] of snap.orders) this.catalogOrders.set(id, new Set(keys));
+    const events = await readLog(this.eventLog, (after) => storage.events.eventsSince(after, TAIL_PAGE), (e) => e.seq, (e) => this.applyEvent(e));
+    const sales = await readLog(this.saleLog, (after) => storage.events.salesSince(after, TAIL_PAGE), (s) => s.seq, (s) => this.applySale(s.sale));
+    const forgotten = await this.followForgets(storage, async () => undefined);
+    let orders = 0;
+    for (const store of await storage.stores.listStores()) {
+      const counted = this.catalogOrders.get(store.id);
+      for await (const page of storage.catalog.scanDocs(store.id, 'orders')) {
+        const fresh = counted ? page.filter((entry) => !counted.has(entry.key)) : page;
+        this.applyCatalogOrders(store.id, fresh);
+        orders += fresh.length;
+      }
+    }
+    return { events, sales, forgotten, orders };
   }
 
   /** Commit listener: applies a committed batch. */
@@ -156,11 +264,16 @@ export class Models {
   async tailOnce(storage: Storage, currentCommit: () => Promise<void>): Promise<number> {
     const events = await follow(this.eventLog, () => storage.events.latestEventSeq(), (after) => storage.events.eventsSince(after, TAIL_PAGE), (e) => e.seq, (e) => this.applyEvent(e), currentCommit);
     const sales = await follow(this.saleLog, () => storage.events.latestSaleSeq(), (after) => storage.events.salesSince(after, TAIL_PAGE), (s) => s.seq, (s) => this.applySale(s.sale), currentCommit);
+    return events + sales + (await this.followForgets(storage, currentCommit));
+  }
+
+  /** Applies the forgets logged since the cursor (other processes'); returns how many keys were forgotten. */
+  private async followForgets(storage: Storage, currentCommit: () => Promise<void>): Promise<number> {
     const forgotten = new Set<number>();
     await follow(this.forgetLog, () => storage.events.latestForgetSeq(), (after) => storage.events.forgetsSince(after, TAIL_PAGE), (f) => f.seq, (f) => forgotten.add(f.storeId), currentCommit);
     let purged = 0;
     for (const storeId of forgotten) purged += await this.purgeForgotten(storage, storeId);
-    return events + sales + purged;
+    return purged;
   }
 
   /**
@@ -193,7 +306,10 @@ export class Models {
 
   /** Catalog write listener: orders pushed with /orders or a feed count as sales too. */
   applyCatalogOrders(storeId: number, entries: CatalogEntry[]): void {
+    let counted = this.catalogOrders.get(storeId);
+    if (!counted) this.catalogOrders.set(storeId, (counted = new Set()));
     for (const entry of entries) {
+      counted.add(entry.key);
       const doc = entry.doc as Doc;
       if (!Array.isArray(doc.products)) continue;
       const signal: OrderSignal = {
@@ -241,6 +357,17 @@ class LogCursor {
   /** Whether an entry read from the log is an own one (forgotten once passed). */
   isOwn(seq: number): boolean {
     return this.own.delete(seq);
+  }
+
+  state(): CursorState {
+    return { seq: this.seq, own: [...this.own] };
+  }
+
+  load(s: CursorState): void {
+    if (typeof s?.seq !== 'number' || !Array.isArray(s.own)) throw new SnapshotStateError('snapshot with a malformed log cursor');
+    this.seq = s.seq;
+    this.own.clear();
+    for (const seq of s.own) this.own.add(seq);
   }
 
   advance(to: number): void {

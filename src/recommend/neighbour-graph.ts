@@ -1,3 +1,5 @@
+import { expectMap } from './snapshot-state.js';
+
 /**
  * A weighted item → item graph with a bounded number of neighbours per item. Co-view and
  * co-purchase counts both live in one: the state grows with the catalog, never with the number of
@@ -6,9 +8,18 @@
 
 /** Weighted neighbours per item, pruned to the strongest `cap` when a row grows past twice that. */
 export class NeighbourGraph {
-  private readonly rows = new Map<string, Map<string, number>>();
+  private rows = new Map<string, Map<string, number>>();
 
   constructor(readonly cap = 100) {}
+
+  /** The rows, for a model snapshot (not copied: serialize before the next add). */
+  snapshot(): Map<string, Map<string, number>> {
+    return this.rows;
+  }
+
+  restore(rows: Map<string, Map<string, number>>): void {
+    this.rows = expectMap(rows, 'neighbour graph');
+  }
 
   /** Adds `weight` to the edge a → b. */
   add(a: string, b: string, weight: number): void {

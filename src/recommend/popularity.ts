@@ -12,6 +12,11 @@ export const SALES_HALF_LIFE_SECONDS = 30 * 24 * 3600;
 /** Views and clicks are a faster signal: a 7-day half-life. */
 export const VIEWS_HALF_LIFE_SECONDS = 7 * 24 * 3600;
 
+interface PopularityState {
+  orders: ReturnType<DecayingCounter['snapshot']>;
+  views: ReturnType<DecayingCounter['snapshot']>;
+}
+
 export class Popularity implements ModelComponent {
   readonly orders = new DecayingCounter(SALES_HALF_LIFE_SECONDS);
   readonly views = new DecayingCounter(VIEWS_HALF_LIFE_SECONDS);
@@ -20,6 +25,17 @@ export class Popularity implements ModelComponent {
 
   applyEvent(e: StoredEvent): void {
     if ((e.type === 'product' || e.type === 'click') && e.product) this.addView(e.product, e.time);
+  }
+
+  snapshot(): PopularityState {
+    return { orders: this.orders.snapshot(), views: this.views.snapshot() };
+  }
+
+  restore(s: PopularityState): void {
+    this.orders.restore(s.orders);
+    this.views.restore(s.views);
+    this.cache = null;
+    this.version++;
   }
 
   applyOrder(o: OrderSignal): void {

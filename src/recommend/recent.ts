@@ -5,6 +5,7 @@
 import type { PersonKeys, StoredEvent } from '../storage/ports.js';
 import type { ModelComponent, OrderSignal } from './models.js';
 import { rankScores } from './neighbour-graph.js';
+import { expectNumber, SnapshotStateError } from './snapshot-state.js';
 
 export const RECENT_MODEL = 'recent';
 /** "Currently": views of the last 15 minutes. */
@@ -26,10 +27,21 @@ interface Bought {
 
 /** A fixed-capacity ring: pushing past capacity overwrites the oldest entry. */
 export class Ring<T> {
-  private readonly items: T[] = [];
+  private items: T[] = [];
   private next = 0;
 
   constructor(readonly capacity: number) {}
+
+  /** The entries and the overwrite position, for a model snapshot. */
+  snapshot(): { items: T[]; next: number } {
+    return { items: this.items, next: this.next };
+  }
+
+  restore(s: { items: T[]; next: number }): void {
+    if (!Array.isArray(s.items) || s.items.length > this.capacity) throw new SnapshotStateError('ring: not an array within its capacity');
+    this.items = s.items;
+    this.next = expectNumber(s.next, 'ring position') % this.capacity;
+  }
 
   push(item: T): void {
     if (this.items.length < this.capacity) this.items.push(item);
@@ -79,6 +91,15 @@ export class Recent implements ModelComponent {
   constructor(viewCapacity = 20_000, boughtCapacity = 2_000) {
     this.views = new Ring(viewCapacity);
     this.bought = new Ring(boughtCapacity);
+  }
+
+  snapshot(): { views: ReturnType<Ring<View>['snapshot']>; bought: ReturnType<Ring<Bought>['snapshot']> } {
+    return { views: this.views.snapshot(), bought: this.bought.snapshot() };
+  }
+
+  restore(s: { views: ReturnType<Ring<View>['snapshot']>; bought: ReturnType<Ring<Bought>['snapshot']> }): void {
+    this.views.restore(s.views);
+    this.bought.restore(s.bought);
   }
 
   applyEvent(e: StoredEvent): void {

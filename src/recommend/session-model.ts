@@ -9,6 +9,7 @@ import type { PersonKeys, StoredEvent } from '../storage/ports.js';
 import type { ModelComponent, OrderSignal } from './models.js';
 import { ItemSet } from './item-scores.js';
 import { DEFAULT_PARAMS, popularityDamping, rankNext, topK, blendNormalised, ScoringScratch, type NeighbourTrack, type ScoreList, type ScoringParams } from './session-scoring.js';
+import { expectArray, expectFloats, expectMap, expectNumber, SnapshotStateError } from './snapshot-state.js';
 import { WeightGraph } from './weight-graph.js';
 
 /** Memory bounds and windows. */
@@ -45,16 +46,30 @@ interface Track extends NeighbourTrack {
   stamp: number;
 }
 
+interface SessionState {
+  index: Map<string, number>;
+  keys: string[];
+  tracks: Map<string, Track>;
+  byItem: Track[][];
+  next: ReturnType<WeightGraph['snapshot']>;
+  prev: ReturnType<WeightGraph['snapshot']>;
+  bought: ReturnType<WeightGraph['snapshot']>;
+  counts: Float64Array<ArrayBuffer>;
+  damping: Float64Array<ArrayBuffer>;
+  clock: number;
+  searches: number;
+}
+
 export interface Scored {
   key: string;
   score: number;
 }
 
 export class SessionModel implements ModelComponent {
-  private readonly index = new Map<string, number>();
-  private readonly keys: string[] = [];
-  private readonly tracks = new Map<string, Track>();
-  private readonly byItem: Track[][] = [];
+  private index = new Map<string, number>();
+  private keys: string[] = [];
+  private tracks = new Map<string, Track>();
+  private byItem: Track[][] = [];
   /** Sequential rules a → b (weight 1/distance) and the reverse graph, for co-view neighbours. */
   readonly next: WeightGraph;
   readonly prev: WeightGraph;
@@ -88,6 +103,36 @@ export class SessionModel implements ModelComponent {
     this.next = new WeightGraph(limits.edgesPerItem);
     this.prev = new WeightGraph(limits.edgesPerItem);
     this.bought = new WeightGraph(limits.edgesPerItem);
+  }
+
+  /**
+   * The learned state for a snapshot. Tracks are shared between `tracks` and `byItem`: one
+   * v8.serialize of the whole (Models.snapshot) keeps them shared.
+   */
+  snapshot(): SessionState {
+    return {
+      index: this.index, keys: this.keys, tracks: this.tracks, byItem: this.byItem,
+      next: this.next.snapshot(), prev: this.prev.snapshot(), bought: this.bought.snapshot(),
+      counts: this.counts, damping: this.damping, clock: this.clock, searches: this.searches,
+    };
+  }
+
+  restore(s: SessionState): void {
+    this.index = expectMap(s.index, 'session item index');
+    this.keys = expectArray(s.keys, 'session item keys');
+    this.tracks = expectMap(s.tracks, 'session tracks');
+    this.byItem = expectArray(s.byItem, 'session item visitors');
+    this.counts = expectFloats(s.counts, 'session item counts');
+    this.damping = expectFloats(s.damping, 'session damping');
+    if (this.byItem.length !== this.keys.length || this.index.size !== this.keys.length || this.counts.length < this.keys.length || this.damping.length !== this.counts.length) {
+      throw new SnapshotStateError('session model: item tables of different lengths');
+    }
+    this.next.restore(s.next);
+    this.prev.restore(s.prev);
+    this.bought.restore(s.bought);
+    this.clock = expectNumber(s.clock, 'session clock');
+    // Track.stamp values come from this counter: restarting it would skip tracks as seen.
+    this.searches = expectNumber(s.searches, 'session searches');
   }
 
   /** Views, clicks and cart additions are interactions; other events are ignored. */

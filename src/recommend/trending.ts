@@ -6,6 +6,7 @@
 import type { StoredEvent } from '../storage/ports.js';
 import type { ModelComponent, OrderSignal } from './models.js';
 import { rankScores } from './neighbour-graph.js';
+import { expectMap, expectNumber } from './snapshot-state.js';
 
 export const TRENDING_MODEL = 'trending';
 /** Length of the recent window (and of the previous one it is compared with). */
@@ -29,8 +30,17 @@ interface Buckets {
 }
 
 export class Trending implements ModelComponent {
-  private readonly products = new Map<string, Buckets>();
+  private products = new Map<string, Buckets>();
   private latest = 0;
+
+  snapshot(): { products: Map<string, Buckets>; latest: number } {
+    return { products: this.products, latest: this.latest };
+  }
+
+  restore(s: { products: Map<string, Buckets>; latest: number }): void {
+    this.products = expectMap(s.products, 'trending buckets');
+    this.latest = expectNumber(s.latest, 'trending time');
+  }
 
   applyEvent(e: StoredEvent): void {
     if ((e.type === 'product' || e.type === 'click') && e.product) this.add(e.product, e.time, 1);

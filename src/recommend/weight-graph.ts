@@ -1,12 +1,23 @@
+import { expectMap } from './snapshot-state.js';
+
 /**
  * A sparse weighted item graph with bounded rows: each item keeps at most ~`maxEdges` of its
  * strongest neighbours, so memory grows with the catalog, not with the number of events. A row
  * that overflows by half is pruned back to its strongest `maxEdges` (the weak tail is noise).
  */
 export class WeightGraph {
-  private readonly rows = new Map<number, Map<number, number>>();
+  private rows = new Map<number, Map<number, number>>();
 
   constructor(readonly maxEdges: number) {}
+
+  /** The rows, for a model snapshot (not copied: serialize before the next add). */
+  snapshot(): Map<number, Map<number, number>> {
+    return this.rows;
+  }
+
+  restore(rows: Map<number, Map<number, number>>): void {
+    this.rows = expectMap(rows, 'weight graph');
+  }
 
   /** Adds w to a → b (w may be negative: forgetting); an edge at or below zero disappears. */
   add(a: number, b: number, w: number): void {

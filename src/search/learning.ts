@@ -12,6 +12,7 @@
 import type { ModelComponent, OrderSignal } from '../recommend/models.js';
 import type { PersonKeys, StoredEvent } from '../storage/ports.js';
 import { normalizeQuery } from './query-plan.js';
+import { expectMap } from '../recommend/snapshot-state.js';
 
 export const SEARCH_LEARNING_MODEL = 'search-learning';
 
@@ -37,9 +38,18 @@ interface SearchClick {
 }
 
 export class SearchLearning implements ModelComponent {
-  private readonly queries = new Map<string, Map<string, Score>>();
+  private queries = new Map<string, Map<string, Score>>();
   /** Each visitor's latest search clicks, for crediting their sales. */
-  private readonly clicks = new Map<string, SearchClick[]>();
+  private clicks = new Map<string, SearchClick[]>();
+
+  snapshot(): { queries: Map<string, Map<string, Score>>; clicks: Map<string, SearchClick[]> } {
+    return { queries: this.queries, clicks: this.clicks };
+  }
+
+  restore(s: { queries: Map<string, Map<string, Score>>; clicks: Map<string, SearchClick[]> }): void {
+    this.queries = expectMap(s.queries, 'search learning');
+    this.clicks = expectMap(s.clicks, 'search clicks');
+  }
 
   applyEvent(e: StoredEvent): void {
     if (e.type !== 'click' || !e.product || !e.api?.startsWith('search/')) return;

@@ -442,6 +442,8 @@ export interface Storage {
   readonly analytics: AnalyticsStore;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /** This database's identity (drawn when it was created; kept by a backup and restore). */
+  databaseId(): Promise<string>;
   /** Connection health and faults (PostgreSQL). */
   readonly health?: DbHealth;
   /**

@@ -49,7 +49,24 @@ export async function makeTestApp(options: { databaseUrl?: string; config?: Part
   // RELEVO_TEST_LOG=error shows the server log of a failing test.
   const runtime = await buildRuntime(config, storage, options.log ?? pino({ level: process.env.RELEVO_TEST_LOG ?? 'silent' }), options.now);
   await runtime.app.ready();
-  const call: TestApp['call'] = async (endpoint, args = {}, opts = {}) => {
+  const call = callerFor(runtime);
+  return {
+    runtime,
+    url,
+    call,
+    inject: (opts) => inject(runtime.app.handle, opts),
+    async close() {
+      await runtime.close();
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+      if (url.startsWith('postgres')) await dropPgSchema(url);
+    },
+  };
+}
+
+/** TestApp.call over a runtime: the Clerk transport, in process, with the test store's keys. */
+export function callerFor(runtime: Runtime): TestApp['call'] {
+  return async (endpoint, args = {}, opts = {}) => {
     const method = opts.method ?? 'POST';
     const full: Record<string, unknown> = { ...args };
     if (opts.key !== null) full.key = opts.key ?? PUBLIC_KEY;
@@ -62,18 +79,6 @@ export async function makeTestApp(options: { databaseUrl?: string; config?: Part
       ...(inBody ? { payload: JSON.stringify(full) } : {}),
     });
     return { status: res.statusCode, body: safeJson(res.body), headers: res.headers, raw: res.body };
-  };
-  return {
-    runtime,
-    url,
-    call,
-    inject: (opts) => inject(runtime.app.handle, opts),
-    async close() {
-      await runtime.close();
-      await storage.close();
-      rmSync(dir, { recursive: true, force: true });
-      if (url.startsWith('postgres')) await dropPgSchema(url);
-    },
   };
 }
 

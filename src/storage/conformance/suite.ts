@@ -93,6 +93,13 @@ export function runStorageConformance(name: string, open: () => Promise<Storage>
         expect(['sqlite', 'postgres']).toContain(storage.dialect);
       });
 
+      it('keeps one database identity for every handle on the database', async () => {
+        const other = await openHandle();
+        const id = await storage.databaseId();
+        expect(id).toMatch(/^[0-9a-f-]{32,36}$/);
+        expect(await other.databaseId()).toBe(id);
+      });
+
       it('creates a store and finds it by public key and by name', async () => {
         const now = Math.floor(Date.now() / 1000);
         const store = await newStore();

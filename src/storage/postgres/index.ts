@@ -39,6 +39,9 @@ export async function openPostgres(url: string): Promise<Storage> {
     async ping() {
       await pool.query('SELECT 1');
     },
+    async databaseId() {
+      return (await pool.query<{ id: string }>('SELECT id FROM database_id')).rows[0].id;
+    },
     // pool.end() throws when called twice; closing is idempotent as with SQLite.
     close: () => (closing ??= listener.close().then(() => Promise.all([pool.end(), writer.end()])).then(() => undefined)),
   };

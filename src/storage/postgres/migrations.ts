@@ -235,6 +235,14 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE rollup_uniques ADD COLUMN hour BIGINT;
     `,
   },
+  {
+    version: 10,
+    sql: `
+      -- This database's identity, drawn once: a model snapshot of another database is not used.
+      CREATE TABLE database_id (id TEXT NOT NULL);
+      INSERT INTO database_id (id) VALUES (gen_random_uuid()::text);
+    `,
+  },
 ];
 
 /**

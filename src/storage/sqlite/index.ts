@@ -47,6 +47,9 @@ export async function openSqlite(path: string, options: { synchronous?: 'full' |
     async ping() {
       db.stmt('SELECT 1').get();
     },
+    async databaseId() {
+      return (db.stmt('SELECT id FROM database_id').get() as { id: string }).id;
+    },
     async close() {
       await db.checkpointer?.stop();
       db.closeWal();

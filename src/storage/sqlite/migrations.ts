@@ -236,6 +236,14 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE rollup_uniques ADD COLUMN hour INTEGER;
     `,
   },
+  {
+    version: 10,
+    sql: `
+      -- This database's identity, drawn once: a model snapshot of another database is not used.
+      CREATE TABLE database_id (id TEXT NOT NULL);
+      INSERT INTO database_id (id) VALUES (lower(hex(randomblob(16))));
+    `,
+  },
 ];
 
 /** Applies pending migrations, each in its own IMMEDIATE transaction; safe when several processes open at once. */
