@@ -51,6 +51,15 @@ describe('relevo CLI', () => {
     expect(out.orders).toEqual(feed.orders);
   });
 
+  it('writes a model snapshot, then the next one from it and the log tail', async () => {
+    const file = join(dir, 'models.snap');
+    expect((await relevo('snapshot', '--out', file, '--db', db)).stdout).toMatch(/^wrote .*models\.snap \(0\.\d MB\) in \d+\.\d s, from a rebuild from the events\n$/);
+    expect((await relevo('snapshot', '--out', file, '--db', db)).stdout).toMatch(/from the previous snapshot and the log tail\n$/);
+    const missing = await relevo('snapshot', '--db', db).catch((e) => e);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/--out FILE or RELEVO_SNAPSHOT/);
+  });
+
   it('serves the demo store on an empty database and shuts down gracefully', async () => {
     const server = await spawnWithPort('bin/relevo.js', ['serve', '--port', '0', '--db', `sqlite:${join(dir, 'demo.db')}`], { HOST: '127.0.0.1', RELEVO_DEMO: '1' });
     try {
