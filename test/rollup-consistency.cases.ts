@@ -8,6 +8,7 @@
  * the store from the raw records that remain. Run on SQLite and PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../src/random.js';
 import { rebuildRollups } from '../src/analytics/rebuild.js';
 import { makeProduct, makeTestApp, type TestApp } from './helpers/app.js';
 
@@ -18,17 +19,6 @@ const PER_ROUND = 8;
 const PRODUCTS = 24;
 const VISITORS = 18;
 
-/** mulberry32: a small seeded generator, so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Shown {
   visitor: string;
@@ -67,7 +57,7 @@ export function describeRollupConsistency(backend: string, databaseUrl: () => st
       t = await makeTestApp({ databaseUrl: databaseUrl(), now: () => clock });
       const products = Array.from({ length: PRODUCTS }, (_, i) => makeProduct({ id: i + 1, name: `${['Red', 'Blue', 'Green'][i % 3]} lamp ${i + 1}`, price: 5 + i, categories: [1 + (i % 4)] }));
       expect((await t.call('product/add', { products }, { priv: true })).body.status).toBe('ok');
-      const rnd = random(16);
+      const rnd = seededRandom(16);
       const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
       const visitor = () => `v${Math.floor(rnd() * VISITORS)}`;
       const product = () => 1 + Math.floor(rnd() * PRODUCTS);

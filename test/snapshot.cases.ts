@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../src/random.js';
 import { testConfig } from '../src/config/config.js';
 import type { ModelsSnapshot } from '../src/recommend/models.js';
 import { readSnapshotFile } from '../src/recommend/snapshot-file.js';
@@ -29,23 +30,13 @@ interface Instance {
   close(): Promise<void>;
 }
 
-/** mulberry32, so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function describeSnapshots(backend: string, freshUrl: () => string, dropUrl: (url: string) => Promise<void>): void {
   describe(`model snapshots (${backend})`, () => {
     let dir: string;
     const urls: string[] = [];
     let clock = T0;
-    const rnd = random(7);
+    const rnd = seededRandom(7);
 
     /** A server runtime on `url`; with `snapshot`, it starts from that file and writes it when closed. */
     const start = async (url: string, snapshot = ''): Promise<Instance> => {
