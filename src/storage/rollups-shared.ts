@@ -186,7 +186,19 @@ export function mergeByGrain(deltas: RollupDelta[], fresh: ReadonlySet<string>):
  */
 export class UniqueCache {
   private keys = new Set<string>();
+  /** The newest forget-log seq this cache has been checked against. */
+  private forgetSeq = 0;
   constructor(private readonly max = 500_000) {}
+  /**
+   * The forget log's newest seq, read in the transaction about to use the cache: a forget by
+   * another process deleted uniques this cache still holds (a visitor coming back the same day
+   * would not be counted again), so any new forget empties it.
+   */
+  checkForgets(latestSeq: number): void {
+    if (latestSeq === this.forgetSeq) return;
+    this.forgetSeq = latestSeq;
+    this.clear();
+  }
   has(key: string): boolean {
     return this.keys.has(key);
   }

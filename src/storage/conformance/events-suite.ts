@@ -259,6 +259,20 @@ export function runEventConformance(ctx: ConformanceContext): void {
       expect(await products(id)).toEqual({ p1: 2, p2: 1 });
     });
 
+    it('counts a visitor again the day another handle forgot them (its cache of counted uniques is not trusted past a forget)', async () => {
+      const { id } = await newStore();
+      const [a, b] = handles;
+      const v = visitor();
+      await commit(a, { events: [event(id, v)], rollups: click(id, 'p1', v) });
+      await drain(a, 100); // a's cache now says: v already clicked this day
+      expect(await total(id)).toMatchObject({ clicks: 1, clickers: 1 });
+      await b.events.forget(id, { visitors: [v], emails: [], customers: [] }, uncountedDeltas);
+      expect(await total(id)).toMatchObject({ clicks: 1, clickers: 0 }); // the queued click above is not one of v's stored events
+      await commit(a, { events: [event(id, v)], rollups: click(id, 'p2', v) }); // v comes back the same day, through a
+      await drain(a, 100);
+      expect(await total(id)).toMatchObject({ clicks: 2, clickers: 1 });
+    });
+
     it('applies a delta with several names to each of their rows', async () => {
       const { id } = await newStore();
       const v = visitor();

@@ -110,6 +110,8 @@ export function createPostgresAnalytics(pool: pg.Pool, known: UniqueCache): Anal
         await client.query('SET LOCAL synchronous_commit TO OFF');
         const { rows } = await client.query<{ id: string; deltas: string }>(takeQueued(wait), [maxRows]);
         taken = rows.length;
+        if (taken === 0) return [];
+        known.checkForgets(Number((await client.query<{ seq: string }>('SELECT coalesce(max(seq), 0) AS seq FROM forget_log')).rows[0].seq));
         return applyPostgresRollups(client, queuedDeltas(rows.sort((a, b) => Number(a.id) - Number(b.id))), known);
       }));
       return taken;

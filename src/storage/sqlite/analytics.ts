@@ -121,6 +121,7 @@ export function createSqliteAnalytics(db: SqliteDb, known: UniqueCache): Analyti
       const taken = db.withSynchronous('NORMAL', () => db.write(() => {
         const rows = db.stmt('SELECT id, deltas FROM rollup_queue ORDER BY id LIMIT ?').all(maxRows) as Array<{ id: number; deltas: string }>;
         if (rows.length === 0) return 0;
+        known.checkForgets((db.stmt('SELECT coalesce(max(seq), 0) AS seq FROM forget_log').get() as { seq: number }).seq);
         touched = applySqliteRollups(db, queuedDeltas(rows), known);
         db.stmt('DELETE FROM rollup_queue WHERE id <= ?').run(rows[rows.length - 1].id);
         return rows.length;
