@@ -138,19 +138,32 @@ export class Models {
     const started = Date.now();
     // Storage already reflects every forget logged so far: only later ones concern the models.
     this.forgetLog.advance(await storage.events.latestForgetSeq());
+    const read = await this.catchUp(storage);
+    this.log.info({ events: read.events, orders: read.sales + read.orders, ms: Date.now() - started }, 'models rebuilt');
+  }
+
+  /**
+   * Reads the event and sale logs past their cursors, the forgets logged since (other processes'),
+   * and the catalog orders not counted yet: from nothing, a rebuild; after restore, the tail.
+   */
+  private async catchUp(storage: Storage): Promise<RestoreReport> {
     let events = 0;
     await readLog(this.eventLog, (after) => storage.events.eventsSince(after, TAIL_PAGE), (e) => e.seq, (e) => {
       this.applyEvent(e);
-      if (++events % 100_000 === 0) this.log.info({ events }, 'rebuilding models');
+      if (++events % 100_000 === 0) this.log.info({ events }, 'models: reading the event log');
     });
-    let orders = await readLog(this.saleLog, (after) => storage.events.salesSince(after, TAIL_PAGE), (s) => s.seq, (s) => this.applySale(s.sale));
+    const sales = await readLog(this.saleLog, (after) => storage.events.salesSince(after, TAIL_PAGE), (s) => s.seq, (s) => this.applySale(s.sale));
+    const forgotten = await this.followForgets(storage, async () => undefined);
+    let orders = 0;
     for (const store of await storage.stores.listStores()) {
+      const counted = this.catalogOrders.get(store.id);
       for await (const page of storage.catalog.scanDocs(store.id, 'orders')) {
-        this.applyCatalogOrders(store.id, page);
-        orders += page.length;
+        const fresh = counted ? page.filter((entry) => !counted.has(entry.key)) : page;
+        this.applyCatalogOrders(store.id, fresh);
+        orders += fresh.length;
       }
     }
-    this.log.info({ events, orders, ms: Date.now() - started }, 'models rebuilt');
+    return { events, sales, forgotten, orders };
   }
 
   /**
@@ -188,8 +201,10 @@ export class Models {
       throw new SnapshotStateError(`snapshot of components [${String(snap.components)}], these are [${names.join(', ')}]`);
     }
     if (snap.databaseId !== (await storage.databaseId())) throw new SnapshotStateError('snapshot of another database');
+    const [events, sales, forgets] = [snap.cursors?.events, snap.cursors?.sales, snap.cursors?.forgets].map(checkCursor);
+    if (!Array.isArray(snap.stores) || !Array.isArray(snap.orders)) throw new SnapshotStateError('snapshot without its stores or orders');
     // Sales and forgets are never deleted (a forget deletes events, so their latest seq can fall).
-    if (snap.cursors.sales.seq > (await storage.events.latestSaleSeq()) || snap.cursors.forgets.seq > (await storage.events.latestForgetSeq())) {
+    if (sales.seq > (await storage.events.latestSaleSeq()) || forgets.seq > (await storage.events.latestForgetSeq())) {
       throw new SnapshotStateError('snapshot ahead of the database (restored from an older backup?)');
     }
     try {
@@ -204,23 +219,11 @@ export class Models {
       this.stores.clear(); // a half-restored model must not serve: the caller rebuilds
       throw err;
     }
-    this.eventLog.load(snap.cursors.events);
-    this.saleLog.load(snap.cursors.sales);
-    this.forgetLog.load(snap.cursors.forgets);
+    this.eventLog.load(events);
+    this.saleLog.load(sales);
+    this.forgetLog.load(forgets);
     for (const [id, keys] of snap.orders) this.catalogOrders.set(id, new Set(keys));
-    const events = await readLog(this.eventLog, (after) => storage.events.eventsSince(after, TAIL_PAGE), (e) => e.seq, (e) => this.applyEvent(e));
-    const sales = await readLog(this.saleLog, (after) => storage.events.salesSince(after, TAIL_PAGE), (s) => s.seq, (s) => this.applySale(s.sale));
-    const forgotten = await this.followForgets(storage, async () => undefined);
-    let orders = 0;
-    for (const store of await storage.stores.listStores()) {
-      const counted = this.catalogOrders.get(store.id);
-      for await (const page of storage.catalog.scanDocs(store.id, 'orders')) {
-        const fresh = counted ? page.filter((entry) => !counted.has(entry.key)) : page;
-        this.applyCatalogOrders(store.id, fresh);
-        orders += fresh.length;
-      }
-    }
-    return { events, sales, forgotten, orders };
+    return this.catchUp(storage);
   }
 
   /** Commit listener: applies a committed batch. */
@@ -364,7 +367,6 @@ class LogCursor {
   }
 
   load(s: CursorState): void {
-    if (typeof s?.seq !== 'number' || !Array.isArray(s.own)) throw new SnapshotStateError('snapshot with a malformed log cursor');
     this.seq = s.seq;
     this.own.clear();
     for (const seq of s.own) this.own.add(seq);
@@ -381,6 +383,12 @@ class LogCursor {
     for (let seq = this.seq + 1; seq <= latest; seq++) if (!this.own.has(seq)) return false;
     return true;
   }
+}
+
+/** A snapshot's cursor, checked before anything is restored from it. */
+function checkCursor(s: CursorState | undefined): CursorState {
+  if (typeof s?.seq !== 'number' || !Array.isArray(s.own)) throw new SnapshotStateError('snapshot with a malformed log cursor');
+  return s;
 }
 
 /** Reads a log from the cursor on, applying what is not own; returns how many were applied. */
