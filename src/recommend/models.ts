@@ -217,7 +217,8 @@ export class Models {
       }
     } catch (err) {
       this.stores.clear(); // a half-restored model must not serve: the caller rebuilds
-      throw err;
+      // Any failure here is the snapshot's (a state that slipped past the shape checks), not the database's.
+      throw err instanceof SnapshotStateError ? err : new SnapshotStateError(`snapshot state not restorable: ${(err as Error).message}`);
     }
     this.eventLog.load(events);
     this.saleLog.load(sales);

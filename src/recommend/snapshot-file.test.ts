@@ -5,6 +5,7 @@ import v8 from 'node:v8';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createModels } from '../runtime.js';
+import { openStorage } from '../storage/open.js';
 import type { StoredEvent } from '../storage/ports.js';
 import type { ModelComponent, ModelsSnapshot } from './models.js';
 import { readSnapshotFile, serializeSnapshot, SNAPSHOT_FORMAT, writeSnapshotFile } from './snapshot-file.js';
@@ -63,6 +64,17 @@ describe('model snapshots', () => {
     }
   });
 
+  it('refuses, as a snapshot error (start-up then rebuilds), a store whose state breaks a component', async () => {
+    const storage = await openStorage(`sqlite:${join(dir, 'x.db')}`);
+    try {
+      const snap = await createModels(pino({ level: 'silent' })).snapshot(storage, (s) => s);
+      snap.stores = [[1, Object.fromEntries(snap.components.map((name) => [name, name === 'popularity' ? null : undefined]))]];
+      await expect(createModels(pino({ level: 'silent' })).restore(storage, snap)).rejects.toThrow(SnapshotStateError);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('refuses a state of the wrong shape', () => {
     const model = new SessionModel();
     expect(() => model.restore({ ...model.snapshot(), tracks: [] } as never)).toThrow(SnapshotStateError);
@@ -73,7 +85,7 @@ describe('model snapshots', () => {
     const path = join(dir, 'models.snap');
     expect(readSnapshotFile(path)).toBeNull();
     const snap = { components: ['x'], databaseId: 'db', cursors: { events: { seq: 3, own: [5] }, sales: { seq: 0, own: [] }, forgets: { seq: 0, own: [] } }, orders: [], stores: [[1, { x: new Map([['a', 1]]) }]] } as ModelsSnapshot;
-    const bytes = await writeSnapshotFile(path, serializeSnapshot(snap, 1_000));
+    const bytes = writeSnapshotFile(path, serializeSnapshot(snap, 1_000));
     const read = readSnapshotFile(path)!;
     expect(read).toEqual({ models: snap, createdAt: 1_000, bytes });
     writeFileSync(path, 'garbage');

@@ -6,8 +6,7 @@
  * from it reads the log tail after it, and any doubt about it (missing, another format, another
  * database, a state of the wrong shape) means a rebuild from the events.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import v8 from 'node:v8';
 import type { Logger } from 'pino';
@@ -36,20 +35,14 @@ export function serializeSnapshot(models: ModelsSnapshot, now = Date.now()): Buf
   return v8.serialize(file);
 }
 
-/** Writes snapshot bytes atomically; returns their size. */
-export async function writeSnapshotFile(path: string, bytes: Buffer): Promise<number> {
+/** Writes snapshot bytes atomically (fsynced, then renamed over the old file); returns their size. */
+export function writeSnapshotFile(path: string, bytes: Buffer): number {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
-    const fd = openSync(tmp, 'w');
-    try {
-      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeFileSync(tmp, bytes, { flush: true });
     renameSync(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
     throw err;
   }
   fsyncDirectory(dirname(path));
@@ -116,7 +109,7 @@ export async function loadModels(models: Models, storage: Storage, log: Logger, 
 /** Writes the models' snapshot to `path`; returns its size in bytes. */
 export async function saveModels(models: Models, storage: Storage, log: Logger, path: string): Promise<number> {
   const started = Date.now();
-  const bytes = await writeSnapshotFile(path, await models.snapshot(storage, (snap) => serializeSnapshot(snap)));
+  const bytes = writeSnapshotFile(path, await models.snapshot(storage, (snap) => serializeSnapshot(snap)));
   log.info({ path, bytes, ms: Date.now() - started }, 'model snapshot written');
   return bytes;
 }
