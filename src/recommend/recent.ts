@@ -5,7 +5,7 @@
 import type { PersonKeys, StoredEvent } from '../storage/ports.js';
 import type { ModelComponent, OrderSignal } from './models.js';
 import { rankScores } from './neighbour-graph.js';
-import { expectNumber, SnapshotStateError } from './snapshot-state.js';
+import { expectArray, expectNumber, SnapshotStateError } from './snapshot-state.js';
 
 export const RECENT_MODEL = 'recent';
 /** "Currently": views of the last 15 minutes. */
@@ -38,8 +38,8 @@ export class Ring<T> {
   }
 
   restore(s: { items: T[]; next: number }): void {
-    if (!Array.isArray(s.items) || s.items.length > this.capacity) throw new SnapshotStateError('ring: not an array within its capacity');
-    this.items = s.items;
+    this.items = expectArray(s.items, 'ring');
+    if (this.items.length > this.capacity) throw new SnapshotStateError('ring: more entries than its capacity');
     this.next = expectNumber(s.next, 'ring position') % this.capacity;
   }
 
