@@ -8,7 +8,8 @@ export type ErrorType =
   | 'AuthenticationError'
   | 'InternalError'
   | 'RateLimitError'
-  | 'OverloadedError';
+  | 'OverloadedError'
+  | 'UnavailableError';
 
 export class RelevoError extends Error {
   readonly type: ErrorType;
@@ -70,6 +71,19 @@ export class OverloadedError extends RelevoError {
     readonly retryAfter: number,
   ) {
     super('OverloadedError', message, 503);
+  }
+}
+
+/**
+ * The database stayed unreachable through every retry of an operation (a lost connection, not a
+ * bad statement): nothing was acknowledged, and the call may be repeated (503). Relevo extension.
+ * `cause` is the last driver error, for the server log.
+ */
+export class UnavailableError extends RelevoError {
+  readonly retryAfter = 2;
+
+  constructor(readonly cause: unknown) {
+    super('UnavailableError', 'Service unavailable: the database cannot be reached right now; nothing was stored, retry shortly', 503);
   }
 }
 

@@ -3,8 +3,11 @@
  * then log/* calls are refused with 503, the Clerk error envelope and Retry-After, counted in
  * relevo_writes_refused_total, while result endpoints still answer and drop their impression
  * (relevo_events_dropped_total{reason="overloaded"}). Once the commit goes through, calls are taken again.
+ * A database out of reach through every retry (UnavailableError) is a 503 with Retry-After too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnavailableError } from '../src/errors.js';
+import { createLogger } from '../src/log.js';
 import { makeProduct, makeTestApp, type TestApp } from './helpers/app.js';
 
 describe('back-pressure', () => {
@@ -46,5 +49,32 @@ describe('back-pressure', () => {
     release();
     expect((await Promise.all(waiting)).map((r) => r.status)).toEqual([200, 200]);
     expect((await t.call('log/click', { visitor: 'v3', product: 'p1' })).status).toBe(200);
+  });
+});
+
+describe('a database out of reach', () => {
+  const lines: string[] = [];
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await makeTestApp({ log: createLogger('error', { write: (line: string) => void lines.push(line) }) });
+  });
+  afterAll(() => t?.close());
+
+  it('answers 503 UnavailableError with Retry-After, logs the driver error, and recovers', async () => {
+    const catalog = t.runtime.storage.catalog;
+    const upsert = catalog.upsertDocs.bind(catalog);
+    const lost = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    catalog.upsertDocs = async () => {
+      throw new UnavailableError(lost);
+    };
+    const refused = await t.call('products', { products: [makeProduct({ id: 'p9' })] }, { priv: true });
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('2');
+    expect(refused.body).toMatchObject({ status: 'error', type: 'UnavailableError', message: expect.stringContaining('nothing was stored') });
+    expect(lines.join('')).toContain('terminating connection due to administrator command');
+    expect(lines.join('')).toContain(refused.body.id);
+
+    catalog.upsertDocs = upsert;
+    expect((await t.call('products', { products: [makeProduct({ id: 'p9' })] }, { priv: true })).status).toBe(200);
   });
 });

@@ -8,12 +8,38 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnRelevo, type Child } from '../bench/lib/processes.js';
 import { dropPgSchema, pgSchemaUrl } from './helpers/db.js';
-import { call, createTestStore, isOk, schemaQuery, within } from './helpers/servers.js';
+import { makeProduct } from './helpers/app.js';
+import { call, createTestStore, isOk, schemaQuery, within, type Answer } from './helpers/servers.js';
 
 const CLICK_WORKERS = 16;
 const SALE_WORKERS = 4;
 const ROUNDS = 4;
 const ROUND_GAP_MS = 800;
+
+/**
+ * Kills every PostgreSQL backend of the server whose connections carry appName, ROUNDS times,
+ * ROUND_GAP_MS apart; returns how many were killed.
+ */
+async function killBackends(url: string, appName: string): Promise<number> {
+  let killed = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    // Materialised first: in one WHERE the planner may call pg_terminate_backend before the
+    // other conditions, on every backend of the server.
+    const rows = await schemaQuery<{ pid: number }>(url, `WITH mine AS MATERIALIZED (SELECT pid FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = $1)
+      SELECT pid FROM mine WHERE pg_terminate_backend(pid)`, [appName]);
+    killed += rows.length;
+    await new Promise((resolve) => setTimeout(resolve, ROUND_GAP_MS));
+  }
+  return killed;
+}
+
+/** The sum of a Prometheus counter over its labels, or of the series whose labels match `labels`. */
+function metricTotal(metrics: string, name: string, labels = ''): number {
+  return [...metrics.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\d+)`, 'gm'))]
+    .filter((m) => m[1].includes(labels))
+    .reduce((n, m) => n + Number(m[2]), 0);
+}
 
 describe('PostgreSQL connection loss', () => {
   // The server's connections carry this name (the URL's application_name wins over Relevo's
@@ -67,17 +93,8 @@ describe('PostgreSQL connection loss', () => {
       }
     })();
 
-    let killed = 0;
     await new Promise((resolve) => setTimeout(resolve, 500));
-    for (let round = 0; round < ROUNDS; round++) {
-      // Materialised first: in one WHERE the planner may call pg_terminate_backend before the
-      // other conditions, on every backend of the server.
-      const rows = await schemaQuery<{ pid: number }>(url, `WITH mine AS MATERIALIZED (SELECT pid FROM pg_stat_activity
-          WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = $1)
-        SELECT pid FROM mine WHERE pg_terminate_backend(pid)`, [appName]);
-      killed += rows.length;
-      await new Promise((resolve) => setTimeout(resolve, ROUND_GAP_MS));
-    }
+    const killed = await killBackends(url, appName);
     stopped = true;
     await Promise.all([...workers, health]);
 
@@ -85,7 +102,7 @@ describe('PostgreSQL connection loss', () => {
     expect(server.proc.exitCode).toBeNull();
     await within(10_000, async () => (await fetch(`http://127.0.0.1:${port}/health`)).status === 200);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const total = (name: string) => [...metrics.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+    const total = (name: string) => metricTotal(metrics, name);
 
     const storedClicks = await schemaQuery<{ product: string; n: string }>(url, "SELECT product, count(*) AS n FROM events WHERE type = 'click' GROUP BY product");
     const clickCount = new Map(storedClicks.map((r) => [r.product, Number(r.n)]));
@@ -100,5 +117,78 @@ describe('PostgreSQL connection loss', () => {
     expect([...clickCount].filter(([, n]) => n > 1)).toEqual([]);
     expect([...sales].filter((id) => !storedSales.has(id))).toEqual([]);
     expect(total('relevo_db_errors_total')).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe('PostgreSQL connection loss outside the group commit', () => {
+  const appName = `faultw_${randomBytes(4).toString('hex')}`;
+  const url = `${pgSchemaUrl('faultw')}&application_name=${appName}`;
+  let server: Child | null = null;
+  afterAll(async () => {
+    await server?.stop();
+    await dropPgSchema(url);
+  });
+
+  // Catalog writes (product/add, rules), identity links (log/email) and rollup applies run in
+  // transactions of their own, not in the group commit: they retry on their own too.
+  it('answers catalog writes and identity links ok or 503, and stores every acknowledged one once', async () => {
+    await createTestStore(url);
+    server = await spawnRelevo(url, { RELEVO_DEMO: '0' });
+    const port = server.port;
+    const products = new Set<string>();
+    const emails = new Map<string, string>();
+    const refused: Answer[] = [];
+    let stopped = false;
+    const attempt = async (send: () => Promise<Answer>, onOk: () => void) => {
+      const answer = await send();
+      if (isOk(answer)) onOk();
+      else refused.push(answer);
+    };
+    const workers = [
+      ...Array.from({ length: 6 }, async (_, w) => {
+        for (let i = 0; !stopped; i++) {
+          const id = `p${w}n${i}`;
+          await attempt(() => call(port, 'product/add', { products: [makeProduct({ id, name: `Fault proof ${id}` })] }, { priv: true }), () => products.add(id));
+        }
+      }),
+      ...Array.from({ length: 6 }, async (_, w) => {
+        for (let i = 0; !stopped; i++) {
+          const visitor = `e${w}n${i}`;
+          await attempt(() => call(port, 'log/email', { visitor, email: `${visitor}@example.com` }), () => emails.set(visitor, `${visitor}@example.com`));
+        }
+      }),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const killed = await killBackends(url, appName);
+    stopped = true;
+    await Promise.all(workers);
+
+    expect(server.proc.exitCode).toBeNull();
+    await within(10_000, async () => (await fetch(`http://127.0.0.1:${port}/health`)).status === 200);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const stored = await schemaQuery<{ key: string; n: string }>(url, "SELECT key, count(*) AS n FROM catalog_docs WHERE kind = 'products' GROUP BY key");
+    const logged = await schemaQuery<{ key: string; n: string }>(url, "SELECT key, count(*) AS n FROM catalog_log WHERE kind = 'products' GROUP BY key");
+    const links = new Map((await schemaQuery<{ visitor: string; email: string }>(url, `SELECT v.value AS visitor, e.value AS email FROM identity_links v
+      JOIN identity_links e ON e.store_id = v.store_id AND e.person = v.person AND e.kind = 'email' WHERE v.kind = 'visitor'`)).map((r) => [r.visitor, r.email]));
+    const storedKeys = new Set(stored.map((r) => r.key));
+    const errors = (op: string) => metricTotal(metrics, 'relevo_db_errors_total', `op="${op}"`);
+    console.log(`killed ${killed} backends; acknowledged ${products.size} product/add and ${emails.size} log/email, ${refused.length} refused ` +
+      `(${[...new Set(refused.map((a) => `${a.status} ${a.body?.type}`))].join(', ') || 'none'}); ` +
+      `connection errors: catalog ${errors('catalog')}, identity ${errors('identity')}, rollups ${errors('rollups')}, commit ${errors('commit')}`);
+
+    expect(killed).toBeGreaterThanOrEqual(ROUNDS);
+    expect(products.size).toBeGreaterThan(50);
+    expect(emails.size).toBeGreaterThan(50);
+    // A refusal is a 503 with the error envelope and Retry-After, never a 500.
+    for (const a of refused) {
+      expect(a.status).toBe(503);
+      expect(a.body).toMatchObject({ status: 'error', type: expect.stringMatching(/^(UnavailableError|OverloadedError)$/) });
+      expect(Number(a.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    expect([...products].filter((id) => !storedKeys.has(id))).toEqual([]);
+    // Written once: a COMMIT in doubt that landed is not written again (each write logs one change).
+    expect(logged.filter((r) => Number(r.n) > 1)).toEqual([]);
+    expect([...emails].filter(([visitor, email]) => links.get(visitor) !== email)).toEqual([]);
+    expect(errors('catalog') + errors('identity')).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -4,7 +4,7 @@
  * status. An unexpected error is logged under an ID; the client gets only that ID.
  */
 import { randomHex } from '../random.js';
-import { RelevoError, type ErrorType } from '../errors.js';
+import { RelevoError, UnavailableError, type ErrorType } from '../errors.js';
 
 export const MORE_INFO = 'https://docs.clerk.io/reference/api-getting-started';
 
@@ -19,7 +19,7 @@ export interface ErrorBody {
 export interface ShapedError {
   httpStatus: number;
   body: ErrorBody;
-  /** The cause to log: set for internal errors only. */
+  /** The cause to log: set for internal errors and a database out of reach. */
   cause?: unknown;
 }
 
@@ -32,7 +32,8 @@ export function errorId(): string {
 export function shapeError(err: unknown): ShapedError {
   const id = errorId();
   if (err instanceof RelevoError) {
-    return { httpStatus: err.status, body: { status: 'error', type: err.type, message: err.message, id, moreInfo: MORE_INFO } };
+    const cause = err instanceof UnavailableError ? err.cause : undefined;
+    return { httpStatus: err.status, body: { status: 'error', type: err.type, message: err.message, id, moreInfo: MORE_INFO }, ...(cause ? { cause } : {}) };
   }
   return {
     httpStatus: 500,

@@ -14,7 +14,7 @@ import { v, type JsonSchema } from './validate.js';
 /** Pieces most arguments share, named once under components.schemas and referenced (the same schema, described once). */
 const SHARED: Record<string, JsonSchema> = { Id: v.id().describe(), Visitor: visitorArg().describe(), Labels: labelsArg().describe() };
 
-const ERROR_TYPES = ['ParsingError', 'LogicalError', 'AuthenticationError', 'RateLimitError', 'InternalError'];
+const ERROR_TYPES = ['ParsingError', 'LogicalError', 'AuthenticationError', 'RateLimitError', 'OverloadedError', 'UnavailableError', 'InternalError'];
 
 const TRANSPORT = [
   'Relevo serves the Clerk.io v2 HTTP API. Every endpoint is /v2/<name>. Arguments are merged from the query string',
@@ -59,7 +59,8 @@ export function openApiDocument(routes: readonly RouteDef[], version: string): J
         NotFound: errorResponse('Something the request names does not exist (LogicalError).'),
         RateLimitError: errorResponse('Over RELEVO_RATE_LIMIT for this client and store (extension); see Retry-After.'),
         InternalError: errorResponse('A fault on the server; details are in its log under the error\'s ID.'),
-        ShuttingDown: errorResponse('The server is shutting down; retry (another instance, or after the restart).'),
+        Unavailable: errorResponse('Nothing was done; retry after Retry-After: the server is shutting down (InternalError), holds as many '
+          + 'unstored events as it may (OverloadedError, log/* only) or cannot reach its database through every retry (UnavailableError).'),
       },
     },
   };
@@ -95,7 +96,7 @@ function operation(r: RouteDef, method: string): JsonSchema {
       404: { $ref: '#/components/responses/NotFound' },
       ...(r.auth === 'public' ? { 429: { $ref: '#/components/responses/RateLimitError' } } : {}),
       500: { $ref: '#/components/responses/InternalError' },
-      503: { $ref: '#/components/responses/ShuttingDown' },
+      503: { $ref: '#/components/responses/Unavailable' },
     },
   };
 }

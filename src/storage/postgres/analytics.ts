@@ -8,7 +8,8 @@ import type pg from 'pg';
 import { ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
 import { bucketExpression, dayOf, groupClause, groupsByName, mergeByGrain, METRIC_COLUMNS, SUM_METRICS, tableOf, toRollupRow, uniqueKey, uniqueKeyOf, queuedDeltas, uniqueRemovals, UniqueCache, type MergedRow } from '../rollups-shared.js';
 import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toColumns, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
-import { chunk, withTransaction } from './pool.js';
+import { chunk, retryingTransaction } from './pool.js';
+import type { PostgresHealth } from './retry.js';
 
 const json = (value: unknown): unknown => value;
 /** Queued rows of rollup increments (commitBatch, inside its transaction). */
@@ -73,7 +74,7 @@ export async function forgetPostgresRollups(client: pg.PoolClient, storeId: numb
 }
 
 /** The AnalyticsStore port over a pg pool. */
-export function createPostgresAnalytics(pool: pg.Pool, known: UniqueCache): AnalyticsStore {
+export function createPostgresAnalytics(pool: pg.Pool, known: UniqueCache, health: PostgresHealth): AnalyticsStore {
   return {
     async queryRollups(storeId, q) {
       const bucket = bucketExpression(q);
@@ -89,7 +90,7 @@ export function createPostgresAnalytics(pool: pg.Pool, known: UniqueCache): Anal
     },
 
     async clearRollups(storeId) {
-      await withTransaction(pool, async (client) => {
+      await retryingTransaction(pool, health, 'rollups', async (client) => {
         await client.query('DELETE FROM rollups WHERE store_id = $1', [storeId]);
         await client.query('DELETE FROM rollups_daily WHERE store_id = $1', [storeId]);
         await client.query('DELETE FROM rollup_uniques WHERE store_id = $1', [storeId]);
@@ -101,12 +102,13 @@ export function createPostgresAnalytics(pool: pg.Pool, known: UniqueCache): Anal
     },
 
     async applyRollups(deltas) {
-      known.addAll(await withTransaction(pool, (client) => applyPostgresRollups(client, deltas, known)));
+      known.addAll(await retryingTransaction(pool, health, 'rollups', (client) => applyPostgresRollups(client, deltas, known)));
     },
 
     async applyQueuedRollups(maxRows, wait = false) {
       let taken = 0;
-      known.addAll(await withTransaction(pool, async (client) => {
+      known.addAll(await retryingTransaction(pool, health, 'rollups', async (client) => {
+        taken = 0;
         await client.query('SET LOCAL synchronous_commit TO OFF');
         const { rows } = await client.query<{ id: string; deltas: string }>(takeQueued(wait), [maxRows]);
         taken = rows.length;

@@ -13,7 +13,8 @@ import type pg from 'pg';
 import type { CatalogChange, CatalogEntry, CatalogStore, DocKind } from '../ports.js';
 import { beginPostgresImport } from './import.js';
 import { logChannel } from './notify.js';
-import { chunk, LOCK_CATALOG, schemaLockId, toNumber, withTransaction } from './pool.js';
+import { chunk, LOCK_CATALOG, retryingTransaction, schemaLockId, toNumber } from './pool.js';
+import type { PostgresHealth } from './retry.js';
 import { checkPageSize, lastPerKey } from '../catalog-shared.js';
 import { DOC_COLUMNS, entryArrays, firstPerKey, toEntry, unnestEntries, type DocRow } from './rows.js';
 
@@ -39,22 +40,25 @@ interface ChangeRow {
   key: string;
 }
 
-/** Runs fn in a transaction holding the schema's catalog write lock (see the module comment). */
-export function catalogWriter(pool: pg.Pool, schema: string | null) {
+/**
+ * Runs fn in a transaction holding the schema's catalog write lock (see the module comment),
+ * retried on a lost connection (retryingTransaction: fn runs again from the start).
+ */
+export function catalogWriter(pool: pg.Pool, schema: string | null, health: PostgresHealth, op = 'catalog') {
   const lockId = schemaLockId(schema);
   const channel = logChannel(schema);
   // Every catalog write (documents, rules, imports, forget) appends to catalog_log: its
   // notification is queued with the lock and sent at COMMIT, so other instances' tails wake.
   return <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
-    withTransaction(pool, async (client) => {
+    retryingTransaction(pool, health, op, async (client) => {
       await client.query("SELECT pg_advisory_xact_lock($1::int, $2::int), pg_notify($3, 'catalog')", [LOCK_CATALOG, lockId, channel]);
       return fn(client);
     });
 }
 
 /** The CatalogStore port over a pg pool. */
-export function createPostgresCatalog(pool: pg.Pool, schema: string | null): CatalogStore {
-  const write = catalogWriter(pool, schema);
+export function createPostgresCatalog(pool: pg.Pool, schema: string | null, health: PostgresHealth): CatalogStore {
+  const write = catalogWriter(pool, schema, health);
   const selectDocs = (where: string) => `SELECT ${DOC_COLUMNS} FROM catalog_docs WHERE store_id = $1 AND kind = $2 AND ${where}`;
 
   return {
@@ -71,6 +75,7 @@ export function createPostgresCatalog(pool: pg.Pool, schema: string | null): Cat
       if (unique.length === 0) return [];
       const inserted = new Set<string>();
       await write(async (client) => {
+        inserted.clear(); // an attempt rolled back after a lost connection inserted nothing
         for (const part of chunk(unique)) {
           const { rows } = await client.query<{ key: string }>(INSERT_ABSENT_DOCS, [storeId, kind, ...entryArrays(part)]);
           for (const row of rows) inserted.add(row.key);
@@ -158,7 +163,7 @@ export function createPostgresCatalog(pool: pg.Pool, schema: string | null): Cat
     },
 
     async beginImport(storeId) {
-      return beginPostgresImport(pool, write, storeId);
+      return beginPostgresImport(pool, write, storeId, health);
     },
   };
 }

@@ -23,7 +23,7 @@ import { forgetPostgresRollups, INSERT_QUEUED } from './analytics.js';
 import { catalogWriter } from './catalog.js';
 import { forgetPostgresIdentity } from './identity.js';
 import { logChannel } from './notify.js';
-import { chunk, committedResult, schemaLockId, toNumber, withTransaction } from './pool.js';
+import { chunk, committedResult, retryingStatement, schemaLockId, toNumber, withTransaction } from './pool.js';
 import { COMMIT_RETRY, withRetry, type PostgresHealth } from './retry.js';
 
 /** Advisory-lock class id for event appends ("RL" + 3; pool.ts holds 1 and 2). */
@@ -211,7 +211,7 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null, uniqu
     },
 
     async setSaleAttribution(storeId, sale, attribution) {
-      await pool.query('UPDATE sales SET attribution = $3::jsonb WHERE store_id = $1 AND sale = $2', [storeId, sale, encodeJson(attribution)]);
+      await retryingStatement(pool, health, 'sales', 'UPDATE sales SET attribution = $3::jsonb WHERE store_id = $1 AND sale = $2', [storeId, sale, encodeJson(attribution)]);
     },
 
     async latestEventSeq() {
@@ -271,7 +271,7 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null, uniqu
 
     async forget(storeId, keys, uncount) {
       // The catalog writer: orders and customers change under the catalog lock, with log rows.
-      const result = await catalogWriter(pool, schema)(async (client) => {
+      const result = await catalogWriter(pool, schema, health, 'forget')(async (client) => {
         const stats = await forgetPerson(client, storeId, keys, uncount);
         // Logged under the event-append lock (after the catalog lock, which commits never take):
         // forget seqs then commit in order, and other instances follow the log.

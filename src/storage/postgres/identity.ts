@@ -7,7 +7,8 @@
 import type pg from 'pg';
 import type { IdentityStore, PersonKeys } from '../ports.js';
 import { linkKeys, lookupKeys, mergeTarget, newPersonId, personKeyList, toPersonKeys, type IdentityKey, type IdentityKind } from '../shared.js';
-import { toNumber, withTransaction } from './pool.js';
+import { retryingTransaction, toNumber } from './pool.js';
+import type { PostgresHealth } from './retry.js';
 
 /** Advisory-lock class id for identity writes ("RL" + 4; pool.ts holds 1 and 2, events.ts 3); the object id is the store. */
 export const LOCK_IDENTITY = 0x524c0004;
@@ -53,11 +54,11 @@ export async function forgetPostgresIdentity(client: pg.PoolClient, storeId: num
 }
 
 /** The IdentityStore port over a pg pool. */
-export function createPostgresIdentity(pool: pg.Pool): IdentityStore {
+export function createPostgresIdentity(pool: pg.Pool, health: PostgresHealth): IdentityStore {
   return {
     async link(storeId, visitor, keys) {
       const named = linkKeys(visitor, keys);
-      return withTransaction(pool, async (client) => {
+      return retryingTransaction(pool, health, 'identity', async (client) => {
         await lockIdentity(client, storeId);
         const persons = await personsOf(client, storeId, named);
         const person = persons.length === 0 ? newPersonId() : mergeTarget(persons);

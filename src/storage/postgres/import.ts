@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { CatalogKind, ImportSession, ImportStats } from '../ports.js';
-import { chunk, toNumber, withTransaction } from './pool.js';
+import { chunk, retryingStatement, retryingTransaction, toNumber } from './pool.js';
+import type { PostgresHealth } from './retry.js';
 import { emptyImportStats, lastPerKey, mirroredKinds } from '../catalog-shared.js';
 import { entryArrays, unnestEntries } from './rows.js';
 
@@ -36,7 +37,7 @@ const PRUNE_UNSTAGED = `WITH d AS (
   SELECT kind, count(*) AS n FROM d GROUP BY kind`;
 
 /** Starts an import for one store; `write` is the catalog writer (see catalog.ts). */
-export function beginPostgresImport(pool: pg.Pool, write: CatalogWriter, storeId: number): ImportSession {
+export function beginPostgresImport(pool: pg.Pool, write: CatalogWriter, storeId: number, health: PostgresHealth): ImportSession {
   const importId = randomUUID();
   let finished = false;
   const ensureOpen = () => {
@@ -49,8 +50,8 @@ export function beginPostgresImport(pool: pg.Pool, write: CatalogWriter, storeId
       const unique = lastPerKey(entries);
       if (unique.length === 0) return;
       // Each call commits its own batch, so staging memory is bounded by the caller's batch size.
-      // No catalog lock: staging writes no catalog_log rows.
-      await withTransaction(pool, async (client) => {
+      // No catalog lock: staging writes no catalog_log rows. An upsert per key: safe to run again.
+      await retryingTransaction(pool, health, 'import', async (client) => {
         for (const part of chunk(unique)) await client.query(STAGE_ROWS, [storeId, importId, kind, ...entryArrays(part)]);
       });
     },
@@ -65,7 +66,7 @@ export function beginPostgresImport(pool: pg.Pool, write: CatalogWriter, storeId
     async abort() {
       if (finished) return;
       finished = true;
-      await pool.query(`DELETE ${STAGED}`, [storeId, importId]);
+      await retryingStatement(pool, health, 'import', `DELETE ${STAGED}`, [storeId, importId]);
     },
   };
 }

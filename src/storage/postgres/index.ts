@@ -29,11 +29,11 @@ export async function openPostgres(url: string): Promise<Storage> {
   let closing: Promise<void> | null = null;
   return {
     dialect: 'postgres',
-    stores: createPostgresStores(pool, channel),
-    catalog: createPostgresCatalog(pool, target.schema),
+    stores: createPostgresStores(pool, channel, health),
+    catalog: createPostgresCatalog(pool, target.schema, health),
     events: createPostgresEvents(pool, target.schema, uniques, health, writer),
-    identity: createPostgresIdentity(pool),
-    analytics: createPostgresAnalytics(pool, uniques),
+    identity: createPostgresIdentity(pool, health),
+    analytics: createPostgresAnalytics(pool, uniques, health),
     health,
     onLogChange: (fn) => listener.on(fn),
     async ping() {

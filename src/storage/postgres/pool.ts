@@ -3,7 +3,7 @@
  * pool, transactions, advisory-lock keys and row-value conversions.
  */
 import pg from 'pg';
-import { CommitInDoubt, READ_RETRY, withRetry, type PostgresHealth } from './retry.js';
+import { CommitInDoubt, READ_RETRY, withRetry, writeRetry, type PostgresHealth } from './retry.js';
 
 export interface PostgresTarget {
   /** The URL handed to pg: `schema` removed, search_path added to the startup `options`. */
@@ -124,6 +124,24 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
     }
     throw committing ? new CommitInDoubt(err, xid, result) : err;
   }
+}
+
+/**
+ * A write transaction that survives a lost connection: withTransaction, tracked, retried with
+ * backoff (writeRetry, counted under `op`). A COMMIT in doubt is looked up first: a transaction
+ * that landed is answered with its result and not run again. fn runs once per attempt, so it
+ * must start from scratch each time (no state carried over from an attempt rolled back).
+ */
+export function retryingTransaction<T>(pool: pg.Pool, health: PostgresHealth, op: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return withRetry(health, writeRetry(op), () => withTransaction(pool, fn, true), (doubt) => committedResult<T>(pool, doubt));
+}
+
+/**
+ * One write statement that gives the same result when run twice (an idempotent UPDATE, DELETE or
+ * upsert), retried on a lost connection like retryingTransaction, without a transaction around it.
+ */
+export function retryingStatement(pool: pg.Pool, health: PostgresHealth, op: string, text: string, params: unknown[]): Promise<pg.QueryResult> {
+  return withRetry(health, writeRetry(op), () => pool.query(text, params));
 }
 
 /**

@@ -41,7 +41,7 @@ describe('withRetry', () => {
     await expect(withRetry(health, fast, async () => {
       calls++;
       throw lost();
-    })).rejects.toMatchObject({ code: '57P01' });
+    })).rejects.toMatchObject({ type: 'UnavailableError', status: 503, cause: { code: '57P01' } });
     expect(calls).toBe(1 + fast.attempts);
     expect(health.degraded()).toMatch(/unreachable/);
   });

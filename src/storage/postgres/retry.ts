@@ -3,6 +3,7 @@
  * a fresh one may succeed), retries with backoff, and the adapter's health (degraded while a
  * retry is under way or the last attempt failed), with counters for /metrics.
  */
+import { UnavailableError } from '../../errors.js';
 import type { DbFault, DbHealth } from '../ports.js';
 
 /** SQLSTATEs of a connection lost or refused: admin shutdown, crash shutdown, cannot connect now, connection exceptions. */
@@ -13,6 +14,7 @@ const CONNECTION_MESSAGE = /connection terminated|connection (is )?closed|not qu
 /** Whether err says the connection to the server was lost or could not be made (not a bad statement). */
 export function isConnectionError(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
+  if (err instanceof UnavailableError) return true; // an inner retry (a SELECT through the pool) gave up
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && (CONNECTION_STATES.has(code) || CONNECTION_CODES.has(code))) return true;
   return CONNECTION_MESSAGE.test(String((err as { message?: unknown }).message ?? ''));
@@ -44,6 +46,13 @@ export interface RetryOptions {
 
 /** The group commit: 8 attempts over about 4 s (0.1 + 0.2 + 0.4 + 0.8 + 0.8 …). */
 export const COMMIT_RETRY: RetryOptions = { attempts: 8, baseDelayMs: 100, maxDelayMs: 800, op: 'commit' };
+/**
+ * A write outside the group commit (catalog, identity, stores, keys and settings, rollups,
+ * forget): 6 attempts over about 2.3 s, so the caller's answer is not held as long as a batch.
+ */
+export function writeRetry(op: string): RetryOptions {
+  return { attempts: 6, baseDelayMs: 100, maxDelayMs: 800, op };
+}
 /** A single read statement: retried twice, soon. */
 export const READ_RETRY: RetryOptions = { attempts: 3, baseDelayMs: 50, maxDelayMs: 200, op: 'read' };
 
@@ -94,7 +103,8 @@ export class PostgresHealth implements DbHealth {
 
 /**
  * Runs fn, and again on a fresh connection after a connection error, with backoff; other errors
- * are thrown at once. After a COMMIT in doubt (fn threw CommitInDoubt), `landed` is asked first
+ * are thrown at once. When every attempt met a lost connection, throws UnavailableError (503 with
+ * Retry-After to a client; its `cause` is the last driver error). After a COMMIT in doubt (fn threw CommitInDoubt), `landed` is asked first
  * whether the transaction committed after all: then its value is the answer and nothing is
  * written twice. The check is a read of its own; while the database stays away it fails too,
  * and the next round (an attempt spent) asks again.
@@ -127,7 +137,7 @@ export async function withRetry<T>(
         const cause = err instanceof CommitInDoubt ? err.lost : err;
         if (!isConnectionError(cause)) throw cause;
         health.failed(options.op, cause);
-        if (attempt >= options.attempts) throw cause;
+        if (attempt >= options.attempts) throw cause instanceof UnavailableError ? cause : new UnavailableError(cause);
         health.retrying(options.op, waiting === 0 ? 1 : 0);
         waiting = 1;
         await sleep(delay);

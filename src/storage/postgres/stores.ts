@@ -2,7 +2,8 @@
 import type pg from 'pg';
 import { LogicalError } from '../../errors.js';
 import type { PrivateKeyRecord, StoreRecord, StoreRegistry } from '../ports.js';
-import { sqlState, toNumber } from './pool.js';
+import { retryingStatement, retryingTransaction, sqlState, toNumber } from './pool.js';
+import type { PostgresHealth } from './retry.js';
 
 interface StoreRow {
   id: string;
@@ -40,7 +41,7 @@ function nowSeconds(): number {
 }
 
 /** The StoreRegistry port over a pg pool. */
-export function createPostgresStores(pool: pg.Pool, channel: string): StoreRegistry {
+export function createPostgresStores(pool: pg.Pool, channel: string, health: PostgresHealth): StoreRegistry {
   const findOne = async (where: string, value: string) => {
     const { rows } = await pool.query<StoreRow>(`SELECT ${STORE_COLUMNS} FROM stores WHERE ${where} = $1`, [value]);
     return rows.length ? toStore(rows[0]) : null;
@@ -48,14 +49,16 @@ export function createPostgresStores(pool: pg.Pool, channel: string): StoreRegis
   return {
     async createStore(input) {
       const createdAt = nowSeconds();
-      // One statement inserts the store and its first key: atomic without an explicit transaction.
-      // A SELECT in a CTE runs only when referenced: the INSERT reads it, so the notification
+      // One statement inserts the store and its first key. It runs in a tracked transaction all
+      // the same: after a lost connection the retry must know whether it landed (a second insert
+      // would fail on the name it took). A SELECT in a CTE runs only when referenced: the INSERT reads it, so the notification
       // (of the keys log, sent at COMMIT) is queued by the same statement.
       const sql = `WITH s AS (INSERT INTO stores (name, public_key, created_at) VALUES ($1, $2, $3) RETURNING id),
           n AS (SELECT pg_notify($6, 'keys'))
         INSERT INTO private_keys (store_id, name, hash, created_at) SELECT s.id, $4, $5, $3 FROM s, n RETURNING store_id`;
       try {
-        const { rows } = await pool.query<{ store_id: string }>(sql, [input.name, input.publicKey, createdAt, input.privateKey.name, input.privateKey.hash, channel]);
+        const params = [input.name, input.publicKey, createdAt, input.privateKey.name, input.privateKey.hash, channel];
+        const { rows } = await retryingTransaction(pool, health, 'stores', (client) => client.query<{ store_id: string }>(sql, params));
         return { id: toNumber(rows[0].store_id), name: input.name, publicKey: input.publicKey, createdAt };
       } catch (err) {
         const constraint = (err as { constraint?: string }).constraint;
@@ -68,7 +71,8 @@ export function createPostgresStores(pool: pg.Pool, channel: string): StoreRegis
       const sql = `INSERT INTO private_keys (store_id, name, hash, created_at)
         SELECT $1, $2, $3, $4 FROM (SELECT pg_notify($5, 'keys')) AS n`;
       try {
-        await pool.query(sql, [storeId, key.name, key.hash, nowSeconds(), channel]);
+        const params = [storeId, key.name, key.hash, nowSeconds(), channel];
+        await retryingTransaction(pool, health, 'stores', (client) => client.query(sql, params));
       } catch (err) {
         throw conflictError(err, {
           unique: `Store ${storeId} already has a private key named "${key.name}"`,
@@ -100,14 +104,14 @@ export function createPostgresStores(pool: pg.Pool, channel: string): StoreRegis
     async setSetting(storeId, name, value) {
       // undefined is not JSON: setting it removes the setting, so a later get answers undefined.
       if (value === undefined) {
-        await pool.query('DELETE FROM store_settings WHERE store_id = $1 AND name = $2', [storeId, name]);
+        await retryingStatement(pool, health, 'stores', 'DELETE FROM store_settings WHERE store_id = $1 AND name = $2', [storeId, name]);
         return;
       }
       const sql = `INSERT INTO store_settings (store_id, name, value) VALUES ($1, $2, $3::jsonb)
         ON CONFLICT (store_id, name) DO UPDATE SET value = EXCLUDED.value`;
       try {
         // Always a JSON string: pg would turn a JS array into a PostgreSQL array literal.
-        await pool.query(sql, [storeId, name, JSON.stringify(value)]);
+        await retryingStatement(pool, health, 'stores', sql, [storeId, name, JSON.stringify(value)]);
       } catch (err) {
         throw conflictError(err, { unique: `Setting "${name}" conflicts`, foreignKey: `Store ${storeId} does not exist` });
       }
