@@ -4,7 +4,7 @@
  * out through envelope.ts.
  */
 import type { Logger } from 'pino';
-import { AuthenticationError, LogicalError, OverloadedError, ParsingError, RateLimitError, UnavailableError, invalidArgument } from '../errors.js';
+import { AuthenticationError, LogicalError, ParsingError, RateLimitError, invalidArgument } from '../errors.js';
 import type { KeyDirectory } from '../stores/keys.js';
 import { mergeArgs, type Args } from './args.js';
 import { okBody, shapeError } from './envelope.js';
@@ -98,7 +98,7 @@ function errorReply(deps: DispatchDeps, endpoint: string, err: unknown, cors: bo
   if (shaped.cause) deps.log.error({ err: shaped.cause, errorId: shaped.body.id, endpoint }, 'internal error');
   // JSONP clients load a script tag, which cannot read a 4xx body: answer 200 so the callback runs.
   const reply = answer(callback ? 200 : shaped.httpStatus, JSON.stringify(shaped.body), cors, callback);
-  if (err instanceof RateLimitError || err instanceof OverloadedError || err instanceof UnavailableError) reply.headers['retry-after'] = String(err.retryAfter);
+  if (shaped.retryAfter !== undefined) reply.headers['retry-after'] = String(shaped.retryAfter);
   return reply;
 }
 

@@ -4,7 +4,7 @@
  * status. An unexpected error is logged under an ID; the client gets only that ID.
  */
 import { randomHex } from '../random.js';
-import { RelevoError, UnavailableError, type ErrorType } from '../errors.js';
+import { OverloadedError, RateLimitError, RelevoError, UnavailableError, type ErrorType } from '../errors.js';
 
 export const MORE_INFO = 'https://docs.clerk.io/reference/api-getting-started';
 
@@ -21,6 +21,8 @@ export interface ShapedError {
   body: ErrorBody;
   /** The cause to log: set for internal errors and a database out of reach. */
   cause?: unknown;
+  /** Whole seconds for the Retry-After header, for the errors a client should retry later. */
+  retryAfter?: number;
 }
 
 /** A short random ID that ties an error answer to its log line. */
@@ -32,8 +34,10 @@ export function errorId(): string {
 export function shapeError(err: unknown): ShapedError {
   const id = errorId();
   if (err instanceof RelevoError) {
-    const cause = err instanceof UnavailableError ? err.cause : undefined;
-    return { httpStatus: err.status, body: { status: 'error', type: err.type, message: err.message, id, moreInfo: MORE_INFO }, ...(cause ? { cause } : {}) };
+    const shaped: ShapedError = { httpStatus: err.status, body: { status: 'error', type: err.type, message: err.message, id, moreInfo: MORE_INFO } };
+    if (err instanceof UnavailableError) shaped.cause = err.cause;
+    if (err instanceof RateLimitError || err instanceof OverloadedError || err instanceof UnavailableError) shaped.retryAfter = err.retryAfter;
+    return shaped;
   }
   return {
     httpStatus: 500,

@@ -188,5 +188,6 @@ function day(t: number): string {
 function sendError(reply: FastifyReply, log: Logger, err: unknown): FastifyReply {
   const shaped = shapeError(err);
   if (shaped.cause) log.error({ err: shaped.cause, errorId: shaped.body.id, url: reply.request.url.split('?')[0] }, 'dashboard api error');
+  if (shaped.retryAfter !== undefined) reply.header('retry-after', String(shaped.retryAfter));
   return reply.code(shaped.httpStatus).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(shaped.body));
 }

@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsService } from '../analytics/service.js';
 import type { AnalyticsQuery, LabelRow, SeriesPoint } from '../analytics/types.js';
+import { UnavailableError } from '../errors.js';
 import { makeTestApp, PRIVATE_KEY as TEST_PRIVATE_KEY, PUBLIC_KEY as TEST_PUBLIC_KEY } from '../../test/helpers/app.js';
 import { openStorage } from '../storage/open.js';
 import type { Storage } from '../storage/ports.js';
@@ -287,6 +288,21 @@ describe('logged in', () => {
   let cookie: string;
   beforeAll(async () => {
     cookie = cookieOf(await login());
+  });
+
+  it('answers 503 with Retry-After while the database is out of reach', async () => {
+    const overview = fake.overview;
+    fake.overview = async () => {
+      throw new UnavailableError(new Error('Connection terminated unexpectedly'));
+    };
+    try {
+      const res = await get('/dashboard/api/overview', cookie);
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('2');
+      expect(JSON.parse(res.body)).toMatchObject({ status: 'error', type: 'UnavailableError' });
+    } finally {
+      fake.overview = overview;
+    }
   });
 
   it.each(PAGES.slice(0, -1))('serves the %s shell with the store name escaped and assets linked', async (url) => {
