@@ -143,6 +143,7 @@ export function createApp(deps: AppDeps): RelevoApp {
     else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) error = new ParsingError(`Invalid request: ${err.message}`);
     const shaped = shapeError(error);
     if (shaped.cause) deps.log.error({ err, errorId: shaped.body.id, url: req.url.split('?')[0] }, 'internal error');
+    if (shaped.retryAfter !== undefined) reply.header('retry-after', String(shaped.retryAfter));
     return reply.code(shaped.httpStatus).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(shaped.body));
   });
 
