@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reattributeStore, rebuildRollups } from '../src/analytics/rebuild.js';
+import { runRetention } from '../src/analytics/retention.js';
 import type { SaleRecord, StoredEvent } from '../src/storage/ports.js';
 import { makeProduct, makeTestApp, type TestApp } from './helpers/app.js';
 
@@ -133,7 +134,7 @@ export function describeRetention(backend: string, databaseUrl: () => string | u
     });
 
     it('never moves the horizon back (a shorter run later keeps the stored horizon)', async () => {
-      const runs = await import('../src/analytics/retention.js').then((m) => m.runRetention(storage(), KEEP + 2, clock));
+      const runs = await runRetention(storage(), KEEP + 2, clock);
       expect(runs.find((r) => r.storeId === storeId)).toMatchObject({ horizon, events: 0, impressions: 0 });
       expect(await storage().analytics.retentionHorizon(storeId)).toBe(horizon);
     });

@@ -90,7 +90,7 @@ function applyWholeQueue(db: SqliteDb): void {
 }
 
 /** Retention's default chunk: rows deleted per write transaction. */
-export const RETENTION_CHUNK = 5000;
+const RETENTION_CHUNK = 5000;
 const DAY = 86400;
 // One index range per event type (events_type_time is (store_id, type, time)).
 const EVENT_TYPE_LIST = EVENT_TYPES.map((t) => `'${t}'`).join(', ');
