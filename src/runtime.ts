@@ -9,6 +9,7 @@ import { catalogLinkRoutes } from './api/routes/catalog-links.js';
 import { Accessories } from './catalog/accessories.js';
 import { Parcels } from './catalog/parcels.js';
 import { AnalyticsService } from './analytics/service.js';
+import { RetentionJob } from './analytics/retention.js';
 import { importRoutes } from './api/routes/import.js';
 import { logRoutes } from './api/routes/log.js';
 import { merchandisingRoutes } from './api/routes/merchandising.js';
@@ -47,11 +48,16 @@ export interface Runtime {
   models: Models;
   analytics: AnalyticsService;
   search: SearchService;
+  /** Raw-record retention (RELEVO_RETENTION_DAYS); null when it is off. */
+  retention: RetentionJob | null;
   routes: RouteDef[];
   app: ReturnType<typeof createApp>;
   /** Stops accepting requests, flushes the write buffer, stops background work (the caller closes storage). */
   close(): Promise<void>;
 }
+
+/** How often `serve` drops raw records past retention. */
+const RETENTION_INTERVAL_MS = 3600_000;
 
 /** Unix seconds with millisecond precision. */
 export const systemClock = () => Date.now() / 1000;
@@ -65,6 +71,9 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   catalog.startTail(config.tailIntervalMs);
   const ingest = new Ingest(storage, metrics, log, now, { maxItems: config.flushMaxRows, maxWaitMs: config.flushIntervalMs, rollupFlushMs: config.rollupFlushMs, maxPending: config.maxPendingEvents });
   await ingest.recover(); // rollup increments a crash left queued
+  // After that first apply; in the background, since a first run on a large database takes a while.
+  const retention = config.retentionDays > 0 ? new RetentionJob(storage, config.retentionDays, now, log) : null;
+  retention?.start(RETENTION_INTERVAL_MS);
   const tracker = new Tracker(storage, catalog, ingest, now, config.attributionWindowHours * 3600);
   const privacy = new Privacy(storage, catalog, () => ingest.settle());
   const models = createModels(log);
@@ -93,9 +102,10 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   ];
   const app = createApp({ config, storage, log, keys, routes, metrics, analytics });
   return {
-    config, storage, log, metrics, keys, catalog, ingest, tracker, privacy, models, analytics, search, routes, app,
+    config, storage, log, metrics, keys, catalog, ingest, tracker, privacy, models, analytics, search, retention, routes, app,
     async close() {
       await app.close();
+      await retention?.stop();
       await ingest.close();
       await catalog.stopTail();
       await models.stopTail();

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnWithPort, stopChild } from '../bench/lib/processes.js';
 import { loadDemoFeed } from '../src/demo/load.js';
+import { openStorage } from '../src/storage/open.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'relevo-cli-'));
@@ -58,6 +59,31 @@ describe('relevo CLI', () => {
     const missing = await relevo('snapshot', '--db', db).catch((e) => e);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/--out FILE or RELEVO_SNAPSHOT/);
+  });
+
+  it('drops raw events and impressions past retention once and says how many per store', async () => {
+    const url = `sqlite:${join(dir, 'retention.db')}`;
+    await relevo('stores', 'create', 'Kept', '--db', url);
+    const now = Date.now() / 1000;
+    const storage = await openStorage(url);
+    try {
+      const store = (await storage.stores.findStoreByName('Kept'))!;
+      const visit = (time: number) => ({ storeId: store.id, type: 'product' as const, time, visitor: 'v', product: '1' });
+      const shown = (requestId: string, time: number) => ({ storeId: store.id, requestId, time, visitor: 'v', api: 'recommendations/popular', labels: [], input: {}, results: ['1'] });
+      await storage.events.commitBatch({
+        events: [visit(now - 10 * 86400), visit(now - 9 * 86400), visit(now - 3600)],
+        impressions: [shown('old', now - 10 * 86400), shown('new', now - 3600)],
+        sales: [],
+      });
+    } finally {
+      await storage.close();
+    }
+    const { stdout } = await relevo('retention', '--days', '3', '--db', url);
+    expect(stdout).toMatch(/^Kept: dropped 2 events and 1 impressions before \d{4}-\d\d-\d\dT00:00:00\.000Z\n$/);
+    expect((await relevo('retention', '--days', '3', '--db', url)).stdout).toMatch(/^Kept: dropped 0 events and 0 impressions/);
+    // Shorter than the attribution window plus a day: refused as a configuration error; 0 is "off".
+    await expect(relevo('retention', '--days', '1', '--db', url)).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/RELEVO_RETENTION_DAYS: .*attribution window/) });
+    await expect(relevo('retention', '--db', url)).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/retention is off/) });
   });
 
   it('serves the demo store on an empty database and shuts down gracefully', async () => {

@@ -1,5 +1,5 @@
 /**
- * The `relevo` command line: serve, stores, import, export, replay, reattribute, snapshot, bench, eval. Reads the environment only
+ * The `relevo` command line: serve, stores, import, export, replay, reattribute, retention, snapshot, bench, eval. Reads the environment only
  * through config/.
  */
 import { Command, Option } from 'commander';
@@ -10,6 +10,7 @@ import { registerBenchCommand } from './bench.js';
 import { registerEvalCommand } from './eval.js';
 import { registerReattributeCommand } from './reattribute.js';
 import { registerReplayCommand } from './replay.js';
+import { registerRetentionCommand } from './retention.js';
 import { registerSnapshotCommand } from './snapshot.js';
 
 /** Runs the CLI with process.argv-style arguments. */
@@ -46,6 +47,7 @@ export async function main(argv: string[]): Promise<void> {
   registerFeedCommands(program, configFrom);
   registerReplayCommand(program, configFrom);
   registerReattributeCommand(program, configFrom);
+  registerRetentionCommand(program, configFrom);
   registerSnapshotCommand(program, configFrom);
   registerBenchCommand(program);
   registerEvalCommand(program);

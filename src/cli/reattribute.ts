@@ -18,7 +18,8 @@ export function registerReattributeCommand(program: Command, configFrom: ConfigF
         if (!store) throw new CliError(`no store named "${opts.store}"`);
         const result = await reattributeStore(storage, store.id, config.attributionWindowHours * 3600, (n) => process.stderr.write(`\rreattribute: ${n} sales`));
         process.stderr.write('\n');
-        process.stdout.write(`re-attributed ${result.sales} sales of ${store.name} (${result.changed} changed) with a ${config.attributionWindowHours} h window; rollups rebuilt\n`);
+        const kept = result.kept > 0 ? `; ${result.kept} sales older than the retention horizon plus the window kept their attribution` : '';
+        process.stdout.write(`re-attributed ${result.sales} sales of ${store.name} (${result.changed} changed) with a ${config.attributionWindowHours} h window${kept}; rollups rebuilt\n`);
       });
     });
 }

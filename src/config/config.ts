@@ -55,7 +55,19 @@ export const configSchema = z.object({
   snapshot: z.string().max(4096).default(''),
   /** Serve the example headless shop (examples/shop/) at /shop/. */
   exampleShop: boolish.default(false),
-}).refine((c) => c.headersTimeoutMs <= c.requestTimeoutMs, { path: ['headersTimeoutMs'], message: 'must not exceed the request timeout (RELEVO_REQUEST_TIMEOUT_MS)' });
+  /**
+   * Retention, days: raw events and impressions older than this are dropped once rolled up
+   * (hourly, and at start-up); sales and rollups are kept. 0: raw records are kept forever.
+   */
+  retentionDays: intIn(0, 36500).default(0),
+})
+  .refine((c) => c.headersTimeoutMs <= c.requestTimeoutMs, { path: ['headersTimeoutMs'], message: 'must not exceed the request timeout (RELEVO_REQUEST_TIMEOUT_MS)' })
+  // A sale is attributed to the clicks of the window before it: they must still be there (the
+  // extra day covers the horizon's rounding to a day and sales logged a little late).
+  .refine((c) => c.retentionDays === 0 || c.retentionDays * 24 >= c.attributionWindowHours + 24, {
+    path: ['retentionDays'],
+    message: 'must be 0 (keep forever) or at least the attribution window (RELEVO_ATTRIBUTION_WINDOW_HOURS) plus a day',
+  });
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -83,6 +95,7 @@ export const ENV_BINDINGS: Record<string, keyof Config> = {
   RELEVO_HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
   RELEVO_KEEP_ALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
   RELEVO_SNAPSHOT: 'snapshot',
+  RELEVO_RETENTION_DAYS: 'retentionDays',
 };
 
 export class ConfigError extends Error {}

@@ -132,6 +132,12 @@ export interface CatalogStore {
 
 /** Stored event types (sales and impressions have their own records). */
 export type EventType = 'click' | 'product' | 'category' | 'email' | 'cart' | 'returned' | 'debug';
+/**
+ * Every stored event type. Retention deletes by (store, type, time) through the events_type_time
+ * index, one range per type, instead of scanning all of a store's events.
+ */
+// From a record so a type added to EventType but not here fails to compile (retention would keep it forever).
+export const EVENT_TYPES = Object.keys({ click: 1, product: 1, category: 1, email: 1, cart: 1, returned: 1, debug: 1 } satisfies Record<EventType, 1>) as readonly EventType[];
 
 /** One tracked event. `time` is unix seconds (fractions allowed). IDs are keys (strings). */
 export interface TrackedEvent {
@@ -395,8 +401,13 @@ export interface RollupQuery {
 /** Analytics reads (rollups only: no dashboard query scans raw events). */
 export interface AnalyticsStore {
   queryRollups(storeId: number, q: RollupQuery): Promise<RollupRow[]>;
-  /** Deletes a store's rollups, their per-day uniques and its queued increments, so they can be rebuilt from raw events. */
-  clearRollups(storeId: number): Promise<void>;
+  /**
+   * Deletes a store's rollups, their per-day uniques and its queued increments, so they can be
+   * rebuilt from raw events. With `from` (a UTC day start, the retention horizon) only the rows
+   * of hours and days at or after it go, in one transaction that first applies the whole rollup
+   * queue: the rows before it count raw records that are gone and are kept as they are.
+   */
+  clearRollups(storeId: number, from?: number): Promise<void>;
   /** Applies deltas in one transaction (rebuilds; tracked batches go through the queue). */
   applyRollups(deltas: RollupDelta[]): Promise<void>;
   /**
@@ -413,6 +424,26 @@ export interface AnalyticsStore {
   recentEvents(storeId: number, after: number, limit: number): Promise<StoredEvent[]>;
   /** Every impression of a store in time order, paged (rollup rebuilds and recounts). */
   scanImpressions(storeId: number, pageSize?: number): AsyncIterable<ImpressionRecord[]>;
+  /** The store's retention horizon (unix s, a UTC day start): raw records before it may be gone. 0: none dropped. */
+  retentionHorizon(storeId: number): Promise<number>;
+  /**
+   * Retention: deletes the store's events and impressions older than `horizon` (rounded down to
+   * a UTC day start, so no day's rollups mix counted-and-dropped with recountable records).
+   * First the rollup queue is applied (until a take finds it short of a full chunk), so what is
+   * deleted is already counted in the rollup rows, which are kept; then the horizon is recorded
+   * (it only moves forward: an earlier one leaves the stored horizon in place); then rows go in
+   * transactions of at most `chunkRows`, so a large delete never holds the writer for long.
+   * Sales, rollups and per-day uniques are kept.
+   */
+  dropRawBefore(storeId: number, horizon: number, chunkRows?: number): Promise<RetentionStats>;
+}
+
+/** What one retention run of a store did. */
+export interface RetentionStats {
+  /** The horizon in force after the run (the stored one when the asked one was earlier). */
+  horizon: number;
+  events: number;
+  impressions: number;
 }
 
 /** A connection error or a retry met by the adapter (counted in /metrics). */

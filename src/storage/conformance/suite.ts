@@ -9,6 +9,7 @@ import { LogicalError } from '../../errors.js';
 import type { CatalogEntry, CatalogKind, Doc, ImportStats, Storage, StoreRecord } from '../ports.js';
 import { runEventConformance } from './events-suite.js';
 import { runIdentityConformance } from './identity-suite.js';
+import { runRetentionConformance } from './retention-suite.js';
 
 export interface ConformanceOptions {
   /** Runs after every handle closed. */
@@ -463,6 +464,7 @@ export function runStorageConformance(name: string, open: () => Promise<Storage>
     const context: ConformanceContext = { storage: () => storage, openHandle, newStore, unique, dumpRows };
     runEventConformance(context);
     runIdentityConformance(context);
+    runRetentionConformance(context);
 
     describe('durability', () => {
       it('re-opens the same database with its data, without re-running migrations', async () => {

@@ -5,10 +5,10 @@
  * cannot deadlock.
  */
 import type pg from 'pg';
-import { ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
+import { EVENT_TYPES, ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
 import { bucketExpression, dayOf, groupClause, groupsByName, mergeByGrain, METRIC_COLUMNS, SUM_METRICS, tableOf, toRollupRow, uniqueKey, uniqueKeyOf, queuedDeltas, uniqueRemovals, UniqueCache, type MergedRow } from '../rollups-shared.js';
 import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toColumns, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
-import { chunk, retryingTransaction } from './pool.js';
+import { chunk, retryingStatement, retryingTransaction } from './pool.js';
 import type { PostgresHealth } from './retry.js';
 
 const json = (value: unknown): unknown => value;
@@ -65,17 +65,33 @@ async function upsert(client: pg.PoolClient, table: string, merged: MergedRow[])
  * inserted after its rows are gone.
  */
 export async function forgetPostgresRollups(client: pg.PoolClient, storeId: number, visitors: string[], uncounted: RollupDelta[]): Promise<void> {
-  const queued = await client.query<{ id: string; deltas: string }>('DELETE FROM rollup_queue RETURNING id, deltas');
-  await applyPostgresRollups(client, queuedDeltas(queued.rows.sort((a, b) => Number(a.id) - Number(b.id))), new UniqueCache());
+  await applyWholeQueue(client);
   const { rows } = await client.query<{ store_id: string; kind: string; name: string; api: string; metric: string; hour: string | null }>(
     'DELETE FROM rollup_uniques WHERE store_id = $1 AND visitor = ANY($2::text[]) RETURNING store_id, kind, name, api, metric, hour', [storeId, visitors]);
   const removed = rows.map((r) => ({ storeId: Number(r.store_id), kind: r.kind, name: r.name, api: r.api, metric: r.metric, hour: r.hour === null ? null : Number(r.hour) }));
   await applyPostgresRollups(client, [...uncounted, ...uniqueRemovals(removed)], new UniqueCache());
 }
 
+/** Applies and deletes every queued row (of every store; waiting for an applier holding rows), inside the caller's transaction. */
+async function applyWholeQueue(client: pg.PoolClient): Promise<void> {
+  const queued = await client.query<{ id: string; deltas: string }>('DELETE FROM rollup_queue RETURNING id, deltas');
+  await applyPostgresRollups(client, queuedDeltas(queued.rows.sort((a, b) => Number(a.id) - Number(b.id))), new UniqueCache());
+}
+
+/** Retention's default chunk: rows deleted per transaction. */
+const RETENTION_CHUNK = 5000;
+const DAY = 86400;
+const SET_HORIZON = `INSERT INTO retention_horizon (store_id, horizon) VALUES ($1, $2)
+  ON CONFLICT (store_id) DO UPDATE SET horizon = greatest(retention_horizon.horizon, EXCLUDED.horizon) RETURNING horizon`;
+// One index range per event type (events_type_time is (store_id, type, time)).
+const DROP_EVENTS = `DELETE FROM events WHERE store_id = $1 AND seq IN
+  (SELECT seq FROM events WHERE store_id = $1 AND type = ANY($4::text[]) AND time < $2 LIMIT $3)`;
+const DROP_IMPRESSIONS = `DELETE FROM impressions WHERE store_id = $1 AND request_id IN
+  (SELECT request_id FROM impressions WHERE store_id = $1 AND time < $2 LIMIT $3)`;
+
 /** The AnalyticsStore port over a pg pool. */
 export function createPostgresAnalytics(pool: pg.Pool, known: UniqueCache, health: PostgresHealth): AnalyticsStore {
-  return {
+  const store: AnalyticsStore = {
     async queryRollups(storeId, q) {
       const bucket = bucketExpression(q);
       const byName = groupsByName(q);
@@ -89,12 +105,21 @@ export function createPostgresAnalytics(pool: pg.Pool, known: UniqueCache, healt
       return rows.map(toRollupRow);
     },
 
-    async clearRollups(storeId) {
+    async clearRollups(storeId, from) {
       await retryingTransaction(pool, health, 'rollups', async (client) => {
-        await client.query('DELETE FROM rollups WHERE store_id = $1', [storeId]);
-        await client.query('DELETE FROM rollups_daily WHERE store_id = $1', [storeId]);
-        await client.query('DELETE FROM rollup_uniques WHERE store_id = $1', [storeId]);
-        await client.query('DELETE FROM rollup_queue WHERE store_id = $1', [storeId]);
+        if (from === undefined) {
+          await client.query('DELETE FROM rollups WHERE store_id = $1', [storeId]);
+          await client.query('DELETE FROM rollups_daily WHERE store_id = $1', [storeId]);
+          await client.query('DELETE FROM rollup_uniques WHERE store_id = $1', [storeId]);
+          await client.query('DELETE FROM rollup_queue WHERE store_id = $1', [storeId]);
+          return;
+        }
+        // The rows before `from` are kept: queued increments for them (a backfilled record)
+        // must land there first, since the recount will not see them again.
+        await applyWholeQueue(client);
+        await client.query('DELETE FROM rollups WHERE store_id = $1 AND hour >= $2', [storeId, from]);
+        await client.query('DELETE FROM rollups_daily WHERE store_id = $1 AND hour >= $2', [storeId, from]);
+        await client.query('DELETE FROM rollup_uniques WHERE store_id = $1 AND day >= $2', [storeId, from]);
       });
       // After the delete, not before: a commit landing in between would otherwise leave keys
       // in the cache whose rows the delete removed, and the rebuild would skip those uniques.
@@ -136,5 +161,36 @@ export function createPostgresAnalytics(pool: pg.Pool, known: UniqueCache, healt
         ));
       }
     },
+
+    async retentionHorizon(storeId) {
+      const { rows } = await pool.query<{ horizon: string }>('SELECT horizon FROM retention_horizon WHERE store_id = $1', [storeId]);
+      return rows.length === 0 ? 0 : Number(rows[0].horizon);
+    },
+
+    async dropRawBefore(storeId, asked, chunkRows = RETENTION_CHUNK) {
+      // Counted first (waiting for an applier holding rows): every queued increment lands in
+      // the rollup rows, which retention keeps.
+      while ((await store.applyQueuedRollups(chunkRows, true)) === chunkRows);
+      // Recorded before any row goes: a rebuild after a crash mid-way keeps what was counted.
+      // Idempotent statements (the horizon only moves forward, a chunk deletes what is left), so
+      // each is simply run again after a lost connection.
+      const { rows } = await retryingStatement(pool, health, 'retention', SET_HORIZON, [storeId, Math.floor(asked / DAY) * DAY]);
+      const horizon = Number(rows[0].horizon);
+      const dropAll = async (sql: string, params: unknown[]): Promise<number> => {
+        let total = 0;
+        for (;;) {
+          // One statement, its own transaction: short, and the group commit goes on meanwhile.
+          const n = (await retryingStatement(pool, health, 'retention', sql, params)).rowCount ?? 0;
+          total += n;
+          if (n < chunkRows) return total;
+        }
+      };
+      return {
+        horizon,
+        events: await dropAll(DROP_EVENTS, [storeId, horizon, chunkRows, EVENT_TYPES]),
+        impressions: await dropAll(DROP_IMPRESSIONS, [storeId, horizon, chunkRows]),
+      };
+    },
   };
+  return store;
 }

@@ -243,6 +243,21 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       INSERT INTO database_id (id) VALUES (gen_random_uuid()::text);
     `,
   },
+  {
+    version: 11,
+    sql: `
+      -- Retention: per store, the time (a UTC day start) before which raw events and impressions
+      -- may have been dropped once rolled up. Rebuilds keep the rollups before it; it only moves forward.
+      CREATE TABLE retention_horizon (
+        store_id BIGINT PRIMARY KEY,
+        horizon BIGINT NOT NULL
+      );
+      -- Retention deletes a store's impressions by time in chunks; without this each chunk
+      -- would scan the store's impressions (the primary key is by request ID). It also serves
+      -- scanImpressions' time order.
+      CREATE INDEX impressions_time ON impressions (store_id, time, request_id);
+    `,
+  },
 ];
 
 /**

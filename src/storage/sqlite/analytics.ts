@@ -2,11 +2,13 @@
  * Analytics on SQLite: rollup increments applied inside the caller's transaction (commitBatch or
  * a rebuild), and the grouped reads behind the analytics API. Reads touch rollups only.
  */
-import { ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
+import { EVENT_TYPES, ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
 import { bucketExpression, groupClause, groupsByName, mergeByGrain, SUM_METRICS, tableOf, toRollupRow, uniqueKey, UniqueCache, dayOf, queuedDeltas, uniqueRemovals, type RemovedUnique } from '../rollups-shared.js';
 import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
 import type { SqliteDb } from './db.js';
 
+/** Lets other work of the process (the group commit) run between two write transactions. */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const json = (text: unknown): unknown => (text === null ? null : JSON.parse(text as string));
 /** One queued row of rollup increments (commitBatch, inside its transaction). */
 export const INSERT_QUEUED = 'INSERT INTO rollup_queue (store_id, deltas) VALUES (?, ?)';
@@ -75,16 +77,27 @@ export function applySqliteRollups(db: SqliteDb, deltas: RollupDelta[], known: U
  * first: a queued unique of these visitors must not be inserted after its rows are gone.
  */
 export function forgetSqliteRollups(db: SqliteDb, storeId: number, visitors: string[], uncounted: RollupDelta[]): void {
-  const queued = db.stmt('DELETE FROM rollup_queue RETURNING id, deltas').all() as Array<{ id: number; deltas: string }>;
-  applySqliteRollups(db, queuedDeltas(queued.sort((a, b) => a.id - b.id)), new UniqueCache());
+  applyWholeQueue(db);
   const removed = db.stmt(`DELETE FROM rollup_uniques WHERE store_id = ? AND visitor IN (SELECT value FROM json_each(?))
     RETURNING store_id AS storeId, kind, name, api, metric, hour`).all(storeId, JSON.stringify(visitors)) as RemovedUnique[];
   applySqliteRollups(db, [...uncounted, ...uniqueRemovals(removed)], new UniqueCache());
 }
 
+/** Applies and deletes every queued row (of every store), inside the caller's write transaction. */
+function applyWholeQueue(db: SqliteDb): void {
+  const queued = db.stmt('DELETE FROM rollup_queue RETURNING id, deltas').all() as Array<{ id: number; deltas: string }>;
+  applySqliteRollups(db, queuedDeltas(queued.sort((a, b) => a.id - b.id)), new UniqueCache());
+}
+
+/** Retention's default chunk: rows deleted per write transaction. */
+const RETENTION_CHUNK = 5000;
+const DAY = 86400;
+// One index range per event type (events_type_time is (store_id, type, time)).
+const EVENT_TYPE_LIST = EVENT_TYPES.map((t) => `'${t}'`).join(', ');
+
 /** The AnalyticsStore port over one SQLite connection. */
 export function createSqliteAnalytics(db: SqliteDb, known: UniqueCache): AnalyticsStore {
-  return {
+  const store: AnalyticsStore = {
     async queryRollups(storeId, q) {
       const bucket = bucketExpression(q);
       const byName = groupsByName(q);
@@ -101,12 +114,21 @@ export function createSqliteAnalytics(db: SqliteDb, known: UniqueCache): Analyti
       return (db.stmt(sql).all(...params) as Array<Record<string, unknown>>).map(toRollupRow);
     },
 
-    async clearRollups(storeId) {
+    async clearRollups(storeId, from) {
       db.write(() => {
-        db.stmt('DELETE FROM rollups WHERE store_id = ?').run(storeId);
-        db.stmt('DELETE FROM rollups_daily WHERE store_id = ?').run(storeId);
-        db.stmt('DELETE FROM rollup_uniques WHERE store_id = ?').run(storeId);
-        db.stmt('DELETE FROM rollup_queue WHERE store_id = ?').run(storeId);
+        if (from === undefined) {
+          db.stmt('DELETE FROM rollups WHERE store_id = ?').run(storeId);
+          db.stmt('DELETE FROM rollups_daily WHERE store_id = ?').run(storeId);
+          db.stmt('DELETE FROM rollup_uniques WHERE store_id = ?').run(storeId);
+          db.stmt('DELETE FROM rollup_queue WHERE store_id = ?').run(storeId);
+          return;
+        }
+        // The rows before `from` are kept: queued increments for them (a backfilled record)
+        // must land there first, since the recount will not see them again.
+        applyWholeQueue(db);
+        db.stmt('DELETE FROM rollups WHERE store_id = ? AND hour >= ?').run(storeId, from);
+        db.stmt('DELETE FROM rollups_daily WHERE store_id = ? AND hour >= ?').run(storeId, from);
+        db.stmt('DELETE FROM rollup_uniques WHERE store_id = ? AND day >= ?').run(storeId, from);
       });
       known.clear(); // after the delete, as on PostgreSQL
     },
@@ -146,5 +168,35 @@ export function createSqliteAnalytics(db: SqliteDb, known: UniqueCache): Analyti
         rows = next.all(storeId, last.time, last.request_id, pageSize) as ImpressionRow[];
       }
     },
+
+    async retentionHorizon(storeId) {
+      return (db.stmt('SELECT horizon FROM retention_horizon WHERE store_id = ?').get(storeId) as { horizon: number } | undefined)?.horizon ?? 0;
+    },
+
+    async dropRawBefore(storeId, asked, chunkRows = RETENTION_CHUNK) {
+      // Counted first: every queued increment lands in the rollup rows, which retention keeps.
+      while ((await store.applyQueuedRollups(chunkRows)) === chunkRows) await yieldToLoop();
+      // Recorded before any row goes: a rebuild after a crash mid-way keeps what was counted.
+      const horizon = db.write(() => {
+        db.stmt(`INSERT INTO retention_horizon (store_id, horizon) VALUES (?, ?)
+          ON CONFLICT (store_id) DO UPDATE SET horizon = max(horizon, excluded.horizon)`).run(storeId, Math.floor(asked / DAY) * DAY);
+        return (db.stmt('SELECT horizon FROM retention_horizon WHERE store_id = ?').get(storeId) as { horizon: number }).horizon;
+      });
+      const dropEvents = db.stmt(`DELETE FROM events WHERE seq IN
+        (SELECT seq FROM events WHERE store_id = ? AND type IN (${EVENT_TYPE_LIST}) AND time < ? LIMIT ?)`);
+      const dropImpressions = db.stmt(`DELETE FROM impressions WHERE rowid IN
+        (SELECT rowid FROM impressions WHERE store_id = ? AND time < ? LIMIT ?)`);
+      const dropAll = async (statement: typeof dropEvents): Promise<number> => {
+        let total = 0;
+        for (;;) {
+          const n = db.write(() => statement.run(storeId, horizon, chunkRows).changes);
+          total += n;
+          if (n < chunkRows) return total;
+          await yieldToLoop(); // the group commit writes between chunks
+        }
+      };
+      return { horizon, events: await dropAll(dropEvents), impressions: await dropAll(dropImpressions) };
+    },
   };
+  return store;
 }

@@ -244,6 +244,21 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       INSERT INTO database_id (id) VALUES (lower(hex(randomblob(16))));
     `,
   },
+  {
+    version: 11,
+    sql: `
+      -- Retention: per store, the time (a UTC day start) before which raw events and impressions
+      -- may have been dropped once rolled up. Rebuilds keep the rollups before it; it only moves forward.
+      CREATE TABLE retention_horizon (
+        store_id INTEGER PRIMARY KEY,
+        horizon INTEGER NOT NULL
+      );
+      -- Retention deletes a store's impressions by time in chunks; without this each chunk
+      -- would scan the store's impressions (the primary key is by request ID). It also serves
+      -- scanImpressions' time order.
+      CREATE INDEX impressions_time ON impressions (store_id, time, request_id);
+    `,
+  },
 ];
 
 /** Applies pending migrations, each in its own IMMEDIATE transaction; safe when several processes open at once. */

@@ -1,0 +1,23 @@
+/** `relevo retention [--days N] [--db URL]`: drop raw events and impressions past retention once, for every store. */
+import type { Command } from 'commander';
+import { runRetention } from '../analytics/retention.js';
+import { CliError, withStorage } from './stores.js';
+import type { ConfigFrom } from './main.js';
+
+export function registerRetentionCommand(program: Command, configFrom: ConfigFrom): void {
+  program
+    .command('retention')
+    .description('drop raw events and impressions older than the retention (once rolled up; sales and analytics are kept), for every store')
+    .option('--days <n>', 'keep this many days (default: RELEVO_RETENTION_DAYS)')
+    .option('--db <url>', 'database URL')
+    .action(async (opts: { days?: string; db?: string }) => {
+      // Through the config, so --days meets the same check against the attribution window.
+      const config = configFrom({ databaseUrl: opts.db, retentionDays: opts.days });
+      await withStorage(config.databaseUrl, async (storage) => {
+        if (config.retentionDays === 0) throw new CliError('retention is off (0 days: keep forever); pass --days N or set RELEVO_RETENTION_DAYS');
+        for (const r of await runRetention(storage, config.retentionDays, Date.now() / 1000)) {
+          process.stdout.write(`${r.name}: dropped ${r.events} events and ${r.impressions} impressions before ${new Date(r.horizon * 1000).toISOString()}\n`);
+        }
+      });
+    });
+}
