@@ -8,6 +8,7 @@ import { runStorageConformance } from '../conformance/suite.js';
 import { openStorage } from '../open.js';
 import { migrateSqlite, SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteDb } from './db.js';
+import { LATEST_IMPRESSIONS, VISITORS_IMPRESSIONS } from './events.js';
 import { openSqlite } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'relevo-sqlite-'));
@@ -28,6 +29,22 @@ async function dumpRows(): Promise<string> {
 runStorageConformance('sqlite', () => openStorage(`sqlite:${file}`), { dumpRows });
 
 describe('sqlite adapter', () => {
+  it('reads a visitor\'s impressions off the visitor index, not the store\'s time order', async () => {
+    // Without statistics the planner preferred impressions_time (it gives the ORDER BY for free)
+    // and read every impression of the window per click join: 20 ms a probe at 300,000 rows.
+    const path = join(dir, 'plans.db');
+    await (await openStorage(`sqlite:${path}`)).close();
+    const raw = new Database(path, { readonly: true });
+    try {
+      for (const [sql, params] of [[LATEST_IMPRESSIONS, [1, 'v', 0]], [VISITORS_IMPRESSIONS, [1, '["v"]', 10]]] as const) {
+        const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+        expect(plan).toMatch(/USING INDEX impressions_visitor \(store_id=\? AND visitor=\?/);
+      }
+    } finally {
+      raw.close();
+    }
+  });
+
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('records each migration once and keeps the file in WAL mode', async () => {
