@@ -1,15 +1,17 @@
 /**
  * The per-store session model behind visitor/* and customer/*: each visitor's recent items
  * (bounded, least-recently-active visitors evicted), directed transition weights between items
- * seen close together (sequential rules), an item → recent visitors index (V-SKNN neighbours)
- * and co-purchase counts. Updated incrementally on every committed event, so the visitor's next
- * request sees their click. State grows with catalog and active visitors, not with all events.
+ * seen close together (sequential rules), per-item co-occurrence lists (the items visitors had
+ * among their recent items with it: the neighbourhood) and co-purchase counts. Updated
+ * incrementally on every committed event, so the visitor's next request sees their click; a
+ * request merges a few bounded lists and never scans other visitors. State grows with catalog and
+ * active visitors, not with all events.
  */
 import type { PersonKeys, StoredEvent } from '../storage/ports.js';
 import type { ModelComponent, OrderSignal } from './models.js';
 import { ItemSet } from './item-scores.js';
-import { DEFAULT_PARAMS, popularityDamping, rankNext, topK, blendNormalised, ScoringScratch, type NeighbourTrack, type ScoreList, type ScoringParams } from './session-scoring.js';
-import { expectArray, expectFloats, expectMap, expectNumber, SnapshotStateError } from './snapshot-state.js';
+import { DEFAULT_PARAMS, popularityDamping, rankNext, topK, blendNormalised, ScoringScratch, type ScoreList, type ScoringParams } from './session-scoring.js';
+import { expectArray, expectFloats, expectMap, SnapshotStateError } from './snapshot-state.js';
 import { WeightGraph } from './weight-graph.js';
 
 /** Memory bounds and windows. */
@@ -18,46 +20,39 @@ export interface SessionLimits {
   eventsPerVisitor: number;
   /** Visitors kept; the least recently active is dropped beyond this. */
   maxVisitors: number;
-  /** Recent visitors indexed per item (neighbour candidates). */
-  visitorsPerItem: number;
   /** Successors kept per item in the transition graphs. */
   edgesPerItem: number;
+  /** Co-occurring items kept per item (the neighbourhood's lists). */
+  coEdgesPerItem: number;
+  /** An item new to a visitor's track co-occurs with this many of their newest distinct items. */
+  coWindow: number;
   /** A pair a→b counts when b follows a within this many steps (a run of one item is one step)… */
   ruleWindow: number;
   /** …and within this many seconds (a new session does not continue the old one). */
   sessionGapSeconds: number;
-  /** Neighbour candidates scored per request (the most recently active first). */
-  sample: number;
 }
 
 export const DEFAULT_LIMITS: SessionLimits = {
-  eventsPerVisitor: 50, maxVisitors: 200_000, visitorsPerItem: 300, edgesPerItem: 60,
-  ruleWindow: 3, sessionGapSeconds: 3600, sample: 250,
+  eventsPerVisitor: 50, maxVisitors: 200_000, edgesPerItem: 60, coEdgesPerItem: 100, coWindow: 5,
+  ruleWindow: 3, sessionGapSeconds: 3600,
 };
 
 /** One visitor's recent items, oldest first (parallel arrays). */
-interface Track extends NeighbourTrack {
+interface Track {
   items: number[];
   times: number[];
-  /** Arrival counter of the latest event: "most recently active" without trusting client times. */
-  touched: number;
-  alive: boolean;
-  /** The candidates() call that last saw this track: dedup without a Set per request. */
-  stamp: number;
 }
 
 interface SessionState {
   index: Map<string, number>;
   keys: string[];
   tracks: Map<string, Track>;
-  byItem: Track[][];
   next: ReturnType<WeightGraph['snapshot']>;
   prev: ReturnType<WeightGraph['snapshot']>;
+  co: ReturnType<WeightGraph['snapshot']>;
   bought: ReturnType<WeightGraph['snapshot']>;
   counts: Float64Array<ArrayBuffer>;
   damping: Float64Array<ArrayBuffer>;
-  clock: number;
-  searches: number;
 }
 
 export interface Scored {
@@ -69,32 +64,28 @@ export class SessionModel implements ModelComponent {
   private index = new Map<string, number>();
   private keys: string[] = [];
   private tracks = new Map<string, Track>();
-  private byItem: Track[][] = [];
   /** Sequential rules a → b (weight 1/distance) and the reverse graph, for co-view neighbours. */
   readonly next: WeightGraph;
   readonly prev: WeightGraph;
+  /** Co-occurrence (symmetric): how many visitors had both items among their recent items. */
+  readonly co: WeightGraph;
   /** Products bought in the same order (symmetric). */
   readonly bought: WeightGraph;
   /** Interactions per item index (views, clicks, cart additions, purchases): its popularity… */
   private counts = new Float64Array(16);
   /** …and the factor it gives the item's neighbourhood score, kept current (one pow per event, not per request). */
   private damping = new Float64Array(16).fill(1);
-  private clock = 0;
-  /** Counts candidates() calls, for Track.stamp. */
-  private searches = 0;
   private readonly graphs = ((model: SessionModel) => ({
-    next: (i: number) => model.next.row(i),
-    prev: (i: number) => model.prev.row(i),
+    next: (i: number) => model.next.view(i),
+    prev: (i: number) => model.prev.view(i),
+    co: (i: number) => model.co.view(i),
     get damping(): Float64Array { return model.damping; }, // a getter: the array is replaced when it grows
   }))(this);
   /** Per-request buffers, reused: recommend() and history() run synchronously, one at a time. */
   private readonly scratch = new ScoringScratch();
   private readonly listed = new ItemSet();
-  /** pairs()'s earlier items already counted, reused (it runs for every event, rebuilds included). */
+  /** pairs()'s and coPairs()'s earlier items already counted, reused (they run for every event, rebuilds included). */
   private readonly pairScratch: number[] = [];
-  /** candidates()'s tracks found and their recency keys, reused (requests allocated ~30 KB each). */
-  private readonly found: Track[] = [];
-  private touched = new Float64Array(0);
 
   constructor(
     readonly limits: SessionLimits = DEFAULT_LIMITS,
@@ -102,18 +93,16 @@ export class SessionModel implements ModelComponent {
   ) {
     this.next = new WeightGraph(limits.edgesPerItem);
     this.prev = new WeightGraph(limits.edgesPerItem);
+    this.co = new WeightGraph(limits.coEdgesPerItem);
     this.bought = new WeightGraph(limits.edgesPerItem);
   }
 
-  /**
-   * The learned state for a snapshot. Tracks are shared between `tracks` and `byItem`: one
-   * v8.serialize of the whole (Models.snapshot) keeps them shared.
-   */
+  /** The learned state for a snapshot (not copied: Models.snapshot serializes it at once). */
   snapshot(): SessionState {
     return {
-      index: this.index, keys: this.keys, tracks: this.tracks, byItem: this.byItem,
-      next: this.next.snapshot(), prev: this.prev.snapshot(), bought: this.bought.snapshot(),
-      counts: this.counts, damping: this.damping, clock: this.clock, searches: this.searches,
+      index: this.index, keys: this.keys, tracks: this.tracks,
+      next: this.next.snapshot(), prev: this.prev.snapshot(), co: this.co.snapshot(), bought: this.bought.snapshot(),
+      counts: this.counts, damping: this.damping,
     };
   }
 
@@ -121,18 +110,15 @@ export class SessionModel implements ModelComponent {
     this.index = expectMap(s.index, 'session item index');
     this.keys = expectArray(s.keys, 'session item keys');
     this.tracks = expectMap(s.tracks, 'session tracks');
-    this.byItem = expectArray(s.byItem, 'session item visitors');
     this.counts = expectFloats(s.counts, 'session item counts');
     this.damping = expectFloats(s.damping, 'session damping');
-    if (this.byItem.length !== this.keys.length || this.index.size !== this.keys.length || this.counts.length < this.keys.length || this.damping.length !== this.counts.length) {
+    if (this.index.size !== this.keys.length || this.counts.length < this.keys.length || this.damping.length !== this.counts.length) {
       throw new SnapshotStateError('session model: item tables of different lengths');
     }
     this.next.restore(s.next);
     this.prev.restore(s.prev);
+    this.co.restore(s.co);
     this.bought.restore(s.bought);
-    this.clock = expectNumber(s.clock, 'session clock');
-    // Track.stamp values come from this counter: restarting it would skip tracks as seen.
-    this.searches = expectNumber(s.searches, 'session searches');
   }
 
   /** Views, clicks and cart additions are interactions; other events are ignored. */
@@ -151,18 +137,20 @@ export class SessionModel implements ModelComponent {
 
   /**
    * privacy/forget: drops the visitors' tracks and subtracts what their retained events added to
-   * the transition graphs and the neighbour index. "Feasible": contributions of events already
-   * rotated out of a track (older than its last 50), or pruned from a graph row, are anonymous
-   * aggregates that can no longer be told apart and stay; so do co-purchase counts, whose
-   * orders are anonymised (not deleted) by privacy/forget.
+   * the transition and co-occurrence graphs. "Feasible": contributions of events already rotated
+   * out of a track (older than its last 50), or pruned from a graph row, are anonymous aggregates
+   * that can no longer be told apart and stay; so do co-purchase counts, whose orders are
+   * anonymised (not deleted) by privacy/forget.
    */
   forget(keys: PersonKeys): void {
     for (const v of keys.visitors) {
       const t = this.tracks.get(v);
       if (!t) continue;
-      for (let j = 0; j < t.items.length; j++) this.pairs(t, j, (a, b, w) => { this.next.add(a, b, -w); this.prev.add(b, a, -w); });
+      for (let j = 0; j < t.items.length; j++) {
+        this.pairs(t, j, (a, b, w) => { this.next.add(a, b, -w); this.prev.add(b, a, -w); });
+        this.coPairs(t.items, j, (a, b) => { this.co.add(a, b, -1); this.co.add(b, a, -1); });
+      }
       for (const it of t.items) this.count(it, -1);
-      for (const it of new Set(t.items)) this.byItem[it] = this.byItem[it].filter((x) => x !== t);
       this.drop(v, t);
     }
   }
@@ -176,20 +164,18 @@ export class SessionModel implements ModelComponent {
     const item = this.intern(key);
     let t = this.tracks.get(visitor);
     if (t) this.tracks.delete(visitor); // re-insert: Map order is least-recently-active first
-    else t = { items: [], times: [], touched: 0, alive: true, stamp: 0 };
+    else t = { items: [], times: [] };
     this.tracks.set(visitor, t);
-    t.touched = ++this.clock;
     this.count(item, 1);
     t.items.push(item);
     t.times.push(time);
-    this.pairs(t, t.items.length - 1, (a, b, w) => { this.next.add(a, b, w); this.prev.add(b, a, w); });
+    const j = t.items.length - 1;
+    this.pairs(t, j, (a, b, w) => { this.next.add(a, b, w); this.prev.add(b, a, w); });
+    this.coPairs(t.items, j, (a, b) => { this.co.add(a, b, 1); this.co.add(b, a, 1); });
     if (t.items.length > this.limits.eventsPerVisitor) {
       t.items.shift();
       t.times.shift();
     }
-    const list = this.byItem[item];
-    if (list[list.length - 1] !== t) list.push(t);
-    if (list.length > this.limits.visitorsPerItem * 1.5) this.byItem[item] = list.filter((x) => x.alive).slice(-this.limits.visitorsPerItem);
     while (this.tracks.size > this.limits.maxVisitors) {
       const [oldest, ot] = this.tracks.entries().next().value as [string, Track];
       this.drop(oldest, ot);
@@ -202,10 +188,9 @@ export class SessionModel implements ModelComponent {
     const session = sessionOf(own);
     if (session.length === 0) return [];
     const excluded = opts.exclude ? new Set([...opts.exclude].map((k) => this.index.get(k)).filter((i) => i !== undefined)) : null;
-    const ranked = rankNext(session, this.graphs, this.candidates(session, own), this.params, {
+    const ranked = rankNext(session, this.graphs, this.params, {
       limit: opts.limit, includeSeen: opts.includeSeen, skip: excluded ? (i) => excluded.has(i) : undefined,
     }, this.scratch);
-    this.found.length = 0;
     return ranked.map(([i, score]) => ({ key: this.keys[i], score }));
   }
 
@@ -244,30 +229,6 @@ export class SessionModel implements ModelComponent {
     return topK(blendNormalised(lists), limit, (i) => inputs.includes(i)).map(([i, score]) => ({ key: this.keys[i], score }));
   }
 
-  /** Other visitors who recently had one of the newest session items, most recently active first. */
-  private candidates(session: readonly number[], own: Track[]): Track[] {
-    const stamp = ++this.searches;
-    for (const t of own) t.stamp = stamp; // the person's own tracks are no neighbours
-    const found = this.found;
-    found.length = 0;
-    const done: number[] = [];
-    for (let i = session.length - 1; i >= 0 && done.length < 10; i--) {
-      if (done.includes(session[i])) continue;
-      done.push(session[i]);
-      const list = this.byItem[session[i]];
-      for (let j = list.length - 1, n = 0; j >= 0 && n < this.limits.sample; j--, n++) {
-        const t = list[j];
-        if (t.alive && t.stamp !== stamp) {
-          t.stamp = stamp;
-          found.push(t);
-        }
-      }
-    }
-    if (found.length <= this.limits.sample) return found;
-    if (this.touched.length < found.length) this.touched = new Float64Array(found.length * 2);
-    return mostRecent(found, this.limits.sample, this.touched);
-  }
-
   /**
    * Calls fn(a, b, 1/d) for each earlier item a within the rule window and session gap of event j
    * (item b), d counted in steps: a run of clicks on one item is one step. Each a counts once,
@@ -293,6 +254,23 @@ export class SessionModel implements ModelComponent {
     }
   }
 
+  /**
+   * Calls fn(a, b) for the newest coWindow distinct items a before position j when b = items[j]
+   * is new to the track (not among items[0..j-1]): b then co-occurs with them, once per visitor.
+   */
+  private coPairs(items: readonly number[], j: number, fn: (a: number, b: number) => void): void {
+    const b = items[j];
+    for (let i = 0; i < j; i++) if (items[i] === b) return;
+    const counted = this.pairScratch;
+    counted.length = 0;
+    for (let i = j - 1; i >= 0 && counted.length < this.limits.coWindow; i--) {
+      const a = items[i];
+      if (counted.includes(a)) continue;
+      counted.push(a);
+      fn(a, b);
+    }
+  }
+
   private count(item: number, delta: number): void {
     this.counts[item] = Math.max(0, this.counts[item] + delta);
     this.damping[item] = popularityDamping(this.counts[item], this.params);
@@ -308,7 +286,6 @@ export class SessionModel implements ModelComponent {
   }
 
   private drop(visitor: string, t: Track): void {
-    t.alive = false;
     t.items = [];
     t.times = [];
     this.tracks.delete(visitor);
@@ -320,7 +297,6 @@ export class SessionModel implements ModelComponent {
       i = this.keys.length;
       this.index.set(key, i);
       this.keys.push(key);
-      this.byItem.push([]);
       if (i >= this.counts.length) {
         const counts = new Float64Array(this.counts.length * 2);
         counts.set(this.counts);
@@ -337,44 +313,6 @@ export class SessionModel implements ModelComponent {
 /** The person's items in time order (one device's track as is, without copying). */
 function sessionOf(own: Track[]): readonly number[] {
   return own.length === 1 ? own[0].items : mergeByTime(own).map((e) => e.item);
-}
-
-/**
- * The `k` most recently touched tracks, most recent first: the same as sorting all by `touched`
- * and cutting (`touched` values are unique), but sorts only the k kept, after a quickselect
- * finds the k-th largest `touched`. The tracks arrive in near-recency runs, which the final sort
- * exploits; that is why this is not a BestK heap.
- */
-function mostRecent(tracks: Track[], k: number, scratch: Float64Array): Track[] {
-  const touched = scratch.subarray(0, tracks.length);
-  for (let i = 0; i < tracks.length; i++) touched[i] = tracks[i].touched;
-  const cut = kthLargest(touched, k);
-  return tracks.filter((t) => t.touched >= cut).sort((a, b) => b.touched - a.touched);
-}
-
-/** The k-th largest value (1-based) of `a`, by quickselect (reorders `a`). */
-function kthLargest(a: Float64Array, k: number): number {
-  const target = k - 1; // its index once `a` is in descending order
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] > pivot) i++;
-      while (a[j] < pivot) j--;
-      if (i <= j) {
-        const x = a[i];
-        a[i++] = a[j];
-        a[j--] = x;
-      }
-    }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else break; // between the two parts, which hold only values equal to the pivot
-  }
-  return a[target];
 }
 
 /** The events of several tracks in time order (stable: a track's own order is kept on ties). */

@@ -1,6 +1,7 @@
 /**
  * Pure scoring functions of the session model: sequential rules over the person's recent items,
- * a V-SKNN session neighbourhood, repeat consumption of already-seen items, and their blend.
+ * per-item co-occurrence lists merged over those items (the neighbourhood), repeat consumption of
+ * already-seen items, and their blend.
  * Items are dense integer indexes; the functions take plain arrays and Maps and return scores, so
  * they are unit-tested and tuned in the evaluation harness without a server. Scores are
  * ItemScores, written into caller-owned buffers when given (a model's ScoringScratch): a request
@@ -8,17 +9,21 @@
  */
 import { BestK } from './best-k.js';
 import { ItemScores, ItemSet } from './item-scores.js';
-
-/** A neighbour candidate: another visitor's recent items (oldest first). */
-export interface NeighbourTrack {
-  items: readonly number[];
-}
+import type { RowView } from './weight-graph.js';
 
 /**
  * Tuning knobs; defaults tuned on yoochoose train_tr → train_valid (docs/BENCHMARKS.md) and
  * checked on train_tr's own last day. Gained there (excl-seen MRR@20 0.164 → 0.169, include_seen
- * 0.376 → 0.380, HR@20 unchanged): simDecay (exponential instead of linear session weights in
- * neighbour similarity), popDamping, and counting rules once per step (SessionModel.pairs).
+ * 0.376 → 0.380, HR@20 unchanged): exponential instead of linear session weights (simDecay),
+ * popDamping, and counting rules once per step (SessionModel.pairs). Issue 16 replaced the V-SKNN
+ * neighbourhood (k = 100 most similar of the 250 most recent visitors sharing one of the newest
+ * items, scanned per request) with per-item co-occurrence lists merged per request
+ * (itemListScores): in-process excl. seen HR@20 / MRR@20 0.3501 / 0.1693 → 0.3503 / 0.1703, seen
+ * allowed 0.6928 / 0.3800 → 0.6943 / 0.3818, with coBeta 0.4 (raw counts, 0: 0.3502 / 0.1689;
+ * rows scaled to 1, 1: 0.3476 / 0.1700; cosine-normalised counts: 0.3361 / 0.1660), simDecay
+ * 0.4 (0.3 and 0.5 trade HR for MRR), coWindow 5 (3: HR 0.3480; 50: 0.3502 / 0.1702, ten times
+ * the updates per event), coItems 5 (the same as all 50; 3: 0.3500 / 0.1702) and coEdgesPerItem
+ * 100 (60: 0.3499; 150: no gain).
  * Tried without gain (±0.001) and removed: STAN-style position decay inside neighbours, items
  * before the shared one weighing less, similarity powers, idf-weighted similarity, neighbour
  * length normalisation, time-decayed rules and neighbours, a popularity prior (all-time or
@@ -26,24 +31,29 @@ export interface NeighbourTrack {
  * calibrated per-rank repeat probabilities; fusion by sum instead of max, score powers, rank
  * fusion, an srWeight per session length; second-order rules (the two newest items) from counts
  * or from neighbours, rules read off the neighbours after the shared item; dwell-time weights;
- * neighbours drawn only through the newest item(s); rule rows shrunk by their support. A
- * listwise-trained linear blend of all these signals gained ~+0.003 MRR on a held-out half:
- * what the lists carry is nearly used up.
+ * neighbours drawn only through the newest item(s); rule rows shrunk by their support; a session
+ * gap on co-occurrence. A listwise-trained linear blend of all these signals gained ~+0.003 MRR
+ * on a held-out half: what the lists carry is nearly used up.
  */
 export interface ScoringParams {
   /** How many of the newest distinct session items feed the sequential rules. */
   srItems: number;
   /** An earlier item's rules weigh srDecay^(steps back from the newest). */
   srDecay: number;
-  /** Neighbours kept after similarity (k of V-SKNN). */
-  k: number;
   /**
-   * A session item's weight in neighbour similarity: simDecay^(events back from the newest), so
-   * the newest items dominate; 0 = V-SKNN's linear weights ((i + 1) / n).
+   * A session item's weight in the neighbourhood: simDecay^(events back from the newest), so the
+   * newest items dominate; 0 = linear weights ((i + 1) / n).
    */
   simDecay: number;
   /**
-   * A neighbourhood item's score is divided by (1 + its interaction count)^popDamping: items
+   * A session item's co-occurrence row is divided by its strongest edge^coBeta before it is
+   * merged: 0 = raw counts (a blockbuster's row drowns the rest), 1 = every row scaled to 1.
+   */
+  coBeta: number;
+  /** How many of the newest distinct session items lend their co-occurrence rows. */
+  coItems: number;
+  /**
+   * A neighbourhood item's score is multiplied by (1 + its interaction count)^−popDamping: items
    * popular everywhere co-occur with everything, so co-occurring says less about them; 0 = off.
    * The model keeps each item's factor (popularityDamping) up to date as its count changes.
    */
@@ -61,8 +71,9 @@ export interface ScoringParams {
 export const DEFAULT_PARAMS: ScoringParams = {
   srItems: 5,
   srDecay: 0.5,
-  k: 100,
-  simDecay: 0.3,
+  simDecay: 0.4,
+  coBeta: 0.4,
+  coItems: 5,
   popDamping: 0.2,
   srWeight: 0.3,
   bwdWeight: 0.1,
@@ -75,9 +86,7 @@ export const DEFAULT_PARAMS: ScoringParams = {
  * Each function below clears the buffers it writes.
  */
 export class ScoringScratch {
-  readonly position = new ItemScores();
-  /** Items already counted for the current neighbour. */
-  readonly counted = new ItemSet();
+  readonly position = new ItemSet();
   readonly seen = new ItemSet();
   readonly forward = new ItemScores();
   readonly backward = new ItemScores();
@@ -85,12 +94,6 @@ export class ScoringScratch {
   readonly novelty = new ItemScores();
   readonly repeat = new ItemScores();
   readonly blended = new ItemScores();
-  /** neighbourhoodScores' candidates with a shared item, their similarities, and the k kept. */
-  readonly similar: NeighbourTrack[] = [];
-  readonly sims: number[] = [];
-  readonly nearest = new BestK(1);
-  readonly kept: number[] = [];
-  readonly keptSims: number[] = [];
 }
 
 /** A read-only score list: a Map<number, number> (a graph row) or ItemScores. */
@@ -102,29 +105,13 @@ export interface ScoreList {
 const NO_SCORES: ScoreList = new Map<number, number>();
 
 /**
- * Recency weights of the session's items, the newest weighing 1: decay^(events back) when decay
- * > 0, else V-SKNN's linear (i + 1) / n (Ludewig & Jannach). An item seen twice keeps its newest.
- */
-export function positionWeights(session: readonly number[], out = new ItemScores(), decay = 0): ItemScores {
-  out.clear();
-  const n = session.length;
-  if (decay > 0) {
-    let w = 1;
-    for (let i = n - 1; i >= 0; i--, w *= decay) if (!out.has(session[i])) out.set(session[i], w);
-  } else {
-    for (let i = 0; i < n; i++) out.set(session[i], (i + 1) / n); // later positions overwrite with more weight
-  }
-  return out;
-}
-
-/**
  * Sequential rules: for each of the newest `srItems` distinct items (newest first, weight
  * srDecay^step), adds the item's outgoing transition weights normalised by its strongest one,
  * so a blockbuster's list does not drown a niche item's.
  */
 export function sequentialScores(
   session: readonly number[],
-  next: (item: number) => ReadonlyMap<number, number> | undefined,
+  next: (item: number) => RowView | undefined,
   p: ScoringParams,
   out = new ItemScores(),
 ): ItemScores {
@@ -136,10 +123,9 @@ export function sequentialScores(
     if (done.includes(a)) continue;
     done.push(a);
     const row = next(a);
-    if (row && row.size > 0) {
-      let max = 0;
-      for (const v of row.values()) if (v > max) max = v;
-      for (const [b, v] of row) out.add(b, (w * v) / max);
+    if (row) {
+      const { items, weights, max } = row;
+      for (let e = 0; e < items.length; e++) out.add(items[e], (w * weights[e]) / max);
     }
     w *= p.srDecay;
   }
@@ -147,53 +133,39 @@ export function sequentialScores(
 }
 
 /**
- * V-SKNN: similarity of each candidate = sum of the session's recency weights of the items it
- * shares; keep the k most similar; each item of a neighbour scores the neighbour's similarity,
- * times the item's `damping` factor when given (popularityDamping, indexed by item).
- * Writes scratch.neighbours (and uses scratch.position and scratch.counted).
+ * The neighbourhood from per-item lists: each of the newest coItems distinct session items,
+ * weighted by recency (simDecay^(events back from the newest), an item seen twice keeping its
+ * newest; simDecay 0: linear (i + 1) / n, V-SKNN's), lends its co-occurrence row (the items other visitors had among
+ * their recent items with it, kept incrementally, top-K per item), divided by the row's strongest
+ * edge^coBeta; each item's sum is multiplied by its `damping` factor when given
+ * (popularityDamping, indexed by item). A merge of a few bounded lists: the cost per request does
+ * not grow with the number of visitors or events. Writes scratch.neighbours.
  */
-export function neighbourhoodScores(
+export function itemListScores(
   session: readonly number[],
-  candidates: Iterable<NeighbourTrack>,
+  co: (item: number) => RowView | undefined,
   p: ScoringParams,
   scratch = new ScoringScratch(),
   damping?: ArrayLike<number>,
 ): ItemScores {
-  const weights = positionWeights(session, scratch.position, p.simDecay);
-  const counted = scratch.counted;
-  const similar = scratch.similar;
-  const sims = scratch.sims;
-  similar.length = 0;
-  sims.length = 0;
-  for (const c of candidates) {
-    counted.clear();
-    let sim = 0;
-    for (const it of c.items) if (weights.has(it) && counted.add(it)) sim += weights.get(it);
-    if (sim > 0) {
-      similar.push(c);
-      sims.push(sim);
-    }
-  }
-  // the k most similar, most similar first; equal similarities keep candidate order
-  const nearest = scratch.nearest;
-  nearest.reset(p.k);
-  for (let i = 0; i < sims.length; i++) nearest.offer(i, sims[i]);
-  const kept = scratch.kept;
-  const keptSims = scratch.keptSims;
-  nearest.drainInto(kept, keptSims);
+  const seen = scratch.position;
+  seen.clear();
   const out = scratch.neighbours;
   out.clear();
-  for (let n = 0; n < kept.length; n++) {
-    const items = similar[kept[n]].items;
-    const sim = keptSims[n];
-    counted.clear();
-    if (damping) {
-      for (let j = 0; j < items.length; j++) if (counted.add(items[j])) out.add(items[j], sim * damping[items[j]]);
-    } else {
-      for (let j = 0; j < items.length; j++) if (counted.add(items[j])) out.add(items[j], sim);
-    }
+  const n = session.length;
+  let decayed = 1;
+  for (let i = n - 1, used = 0; i >= 0 && used < p.coItems; i--, decayed *= p.simDecay) {
+    const item = session[i];
+    if (!seen.add(item)) continue; // an item seen twice keeps its newest weight
+    used++;
+    const row = co(item);
+    if (!row) continue;
+    const w = p.simDecay > 0 ? decayed : (i + 1) / n;
+    const scale = w / Math.pow(row.max, p.coBeta);
+    const { items, weights } = row;
+    for (let e = 0; e < items.length; e++) out.add(items[e], weights[e] * scale);
   }
-  similar.length = 0; // hold no tracks between requests
+  if (damping) out.forEach((score, item) => out.set(item, score * damping[item]));
   return out;
 }
 
@@ -229,18 +201,19 @@ export function blendNormalised(lists: Array<[ScoreList, number]>, out = new Ite
 }
 
 /**
- * The visitor/complementary ranking: the blend of sequential rules and neighbourhood, minus
+ * The visitor/complementary ranking: the blend of sequential rules and the item-list neighbourhood, minus
  * seen items, or (includeSeen) plus repeat scores of seen items. Returns the top `limit`.
  */
 export function rankNext(
   session: readonly number[],
   graphs: {
-    next: (item: number) => ReadonlyMap<number, number> | undefined;
-    prev: (item: number) => ReadonlyMap<number, number> | undefined;
+    next: (item: number) => RowView | undefined;
+    prev: (item: number) => RowView | undefined;
+    /** Co-occurrence rows (the neighbourhood's lists); absent = no neighbourhood. */
+    co?: (item: number) => RowView | undefined;
     /** Per-item factors of neighbourhood scores (popularityDamping); absent = none. */
     damping?: ArrayLike<number>;
   },
-  candidates: Iterable<NeighbourTrack>,
   p: ScoringParams,
   opts: { limit: number; includeSeen: boolean; skip?: (item: number) => boolean },
   scratch = new ScoringScratch(),
@@ -248,7 +221,7 @@ export function rankNext(
   const novelty = blendNormalised([
     [sequentialScores(session, graphs.next, p, scratch.forward), p.srWeight],
     [p.bwdWeight > 0 ? sequentialScores(session, graphs.prev, p, scratch.backward) : NO_SCORES, p.bwdWeight],
-    [neighbourhoodScores(session, candidates, p, scratch, graphs.damping), 1 - p.srWeight],
+    [graphs.co ? itemListScores(session, graphs.co, p, scratch, graphs.damping) : NO_SCORES, 1 - p.srWeight],
   ], scratch.novelty);
   if (opts.includeSeen) {
     const scores = blendNormalised([[novelty, 1], [repeatScores(session, p.repeatDecay, scratch.repeat), p.repeatWeight]], scratch.blended);

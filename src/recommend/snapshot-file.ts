@@ -18,7 +18,7 @@ import { SnapshotStateError } from './snapshot-state.js';
  * The layout of the component states. Bump it with any change to what a component's
  * snapshot() returns: an older file is then rebuilt over, not misread.
  */
-export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_FORMAT = 2; // 2: the session model keeps co-occurrence lists instead of per-item visitor lists
 const MAGIC = 'relevo-models';
 
 interface SnapshotFile {
