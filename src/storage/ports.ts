@@ -444,6 +444,8 @@ export interface RetentionStats {
   horizon: number;
   events: number;
   impressions: number;
+  /** The run was skipped: another process holds this store's retention run (PostgreSQL). */
+  skipped?: boolean;
 }
 
 /** A connection error or a retry met by the adapter (counted in /metrics). */

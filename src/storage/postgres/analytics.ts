@@ -5,10 +5,10 @@
  * cannot deadlock.
  */
 import type pg from 'pg';
-import { EVENT_TYPES, ROLLUP_METRICS, type AnalyticsStore, type RollupDelta } from '../ports.js';
+import { EVENT_TYPES, ROLLUP_METRICS, type AnalyticsStore, type RetentionStats, type RollupDelta } from '../ports.js';
 import { bucketExpression, dayOf, groupClause, groupsByName, mergeByGrain, METRIC_COLUMNS, SUM_METRICS, tableOf, toRollupRow, uniqueKey, uniqueKeyOf, queuedDeltas, uniqueRemovals, UniqueCache, type MergedRow } from '../rollups-shared.js';
 import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toColumns, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
-import { chunk, retryingStatement, retryingTransaction } from './pool.js';
+import { chunk, LOCK_RETENTION, retentionLockId, retryingStatement, retryingTransaction } from './pool.js';
 import type { PostgresHealth } from './retry.js';
 
 const json = (value: unknown): unknown => value;
@@ -90,7 +90,7 @@ const DROP_IMPRESSIONS = `DELETE FROM impressions WHERE store_id = $1 AND reques
   (SELECT request_id FROM impressions WHERE store_id = $1 AND time < $2 LIMIT $3)`;
 
 /** The AnalyticsStore port over a pg pool. */
-export function createPostgresAnalytics(pool: pg.Pool, known: UniqueCache, health: PostgresHealth): AnalyticsStore {
+export function createPostgresAnalytics(pool: pg.Pool, known: UniqueCache, health: PostgresHealth, schema: string | null = null): AnalyticsStore {
   const store: AnalyticsStore = {
     async queryRollups(storeId, q) {
       const bucket = bucketExpression(q);
@@ -168,29 +168,53 @@ export function createPostgresAnalytics(pool: pg.Pool, known: UniqueCache, healt
     },
 
     async dropRawBefore(storeId, asked, chunkRows = RETENTION_CHUNK) {
-      // Counted first (waiting for an applier holding rows): every queued increment lands in
-      // the rollup rows, which retention keeps.
-      while ((await store.applyQueuedRollups(chunkRows, true)) === chunkRows);
-      // Recorded before any row goes: a rebuild after a crash mid-way keeps what was counted.
-      // Idempotent statements (the horizon only moves forward, a chunk deletes what is left), so
-      // each is simply run again after a lost connection.
-      const { rows } = await retryingStatement(pool, health, 'retention', SET_HORIZON, [storeId, Math.floor(asked / DAY) * DAY]);
-      const horizon = Number(rows[0].horizon);
-      const dropAll = async (sql: string, params: unknown[]): Promise<number> => {
-        let total = 0;
-        for (;;) {
-          // One statement, its own transaction: short, and the group commit goes on meanwhile.
-          const n = (await retryingStatement(pool, health, 'retention', sql, params)).rowCount ?? 0;
-          total += n;
-          if (n < chunkRows) return total;
+      // One run per store at a time: with several instances or workers each runs retention every
+      // hour, and the others skip (a run is idempotent; this saves them the work and the row
+      // locks). A session lock on a connection of its own, released at the end; a lost
+      // connection releases it too, and a second run meanwhile would only repeat the work.
+      const holder = await pool.connect();
+      let lost: Error | undefined;
+      const onError = (err: Error) => (lost = err);
+      holder.on('error', onError);
+      const key = [LOCK_RETENTION, retentionLockId(schema, storeId)];
+      try {
+        const { rows } = await holder.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int, $2::int) AS ok', key);
+        if (!rows[0].ok) return { horizon: await store.retentionHorizon(storeId), events: 0, impressions: 0, skipped: true };
+        try {
+          return await dropUnderLock(storeId, asked, chunkRows);
+        } finally {
+          await holder.query('SELECT pg_advisory_unlock($1::int, $2::int)', key).catch((err: Error) => (lost ??= err));
         }
-      };
-      return {
-        horizon,
-        events: await dropAll(DROP_EVENTS, [storeId, horizon, chunkRows, EVENT_TYPES]),
-        impressions: await dropAll(DROP_IMPRESSIONS, [storeId, horizon, chunkRows]),
-      };
+      } finally {
+        holder.removeListener('error', onError);
+        holder.release(lost);
+      }
     },
   };
+
+  async function dropUnderLock(storeId: number, asked: number, chunkRows: number): Promise<RetentionStats> {
+    // Counted first (waiting for an applier holding rows): every queued increment lands in
+    // the rollup rows, which retention keeps.
+    while ((await store.applyQueuedRollups(chunkRows, true)) === chunkRows);
+    // Recorded before any row goes: a rebuild after a crash mid-way keeps what was counted.
+    // Idempotent statements (the horizon only moves forward, a chunk deletes what is left), so
+    // each is simply run again after a lost connection.
+    const { rows } = await retryingStatement(pool, health, 'retention', SET_HORIZON, [storeId, Math.floor(asked / DAY) * DAY]);
+    const horizon = Number(rows[0].horizon);
+    const dropAll = async (sql: string, params: unknown[]): Promise<number> => {
+      let total = 0;
+      for (;;) {
+        // One statement, its own transaction: short, and the group commit goes on meanwhile.
+        const n = (await retryingStatement(pool, health, 'retention', sql, params)).rowCount ?? 0;
+        total += n;
+        if (n < chunkRows) return total;
+      }
+    };
+    return {
+      horizon,
+      events: await dropAll(DROP_EVENTS, [storeId, horizon, chunkRows, EVENT_TYPES]),
+      impressions: await dropAll(DROP_IMPRESSIONS, [storeId, horizon, chunkRows]),
+    };
+  }
   return store;
 }

@@ -33,7 +33,7 @@ export async function openPostgres(url: string): Promise<Storage> {
     catalog: createPostgresCatalog(pool, target.schema, health),
     events: createPostgresEvents(pool, target.schema, uniques, health, writer),
     identity: createPostgresIdentity(pool, health),
-    analytics: createPostgresAnalytics(pool, uniques, health),
+    analytics: createPostgresAnalytics(pool, uniques, health, target.schema),
     health,
     onLogChange: (fn) => listener.on(fn),
     async ping() {

@@ -164,6 +164,12 @@ export async function committedResult<T>(pool: pg.Pool, doubt: CommitInDoubt): P
 /** Advisory-lock class ids ("RL" + purpose); the object id is a hash of the schema name. */
 export const LOCK_MIGRATE = 0x524c0001;
 export const LOCK_CATALOG = 0x524c0002;
+export const LOCK_RETENTION = 0x524c0003;
+
+/** The advisory lock (LOCK_RETENTION, this) one store's retention run holds: one run per store at a time. */
+export function retentionLockId(schema: string | null, storeId: number): number {
+  return (schemaLockId(schema) ^ Math.imul(storeId, 0x9e3779b1)) | 0;
+}
 
 /** The int4 object id for advisory locks of one schema (FNV-1a), so schemas never contend. */
 export function schemaLockId(schema: string | null): number {

@@ -7,7 +7,7 @@ import { openStorage } from '../open.js';
 import type { RollupDelta } from '../ports.js';
 import { openPostgres } from './index.js';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations.js';
-import { parsePostgresUrl, postgresAnswers, redactPassword } from './pool.js';
+import { LOCK_RETENTION, parsePostgresUrl, postgresAnswers, redactPassword, retentionLockId } from './pool.js';
 
 const baseUrl = process.env.RELEVO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schemas: string[] = [];
@@ -141,5 +141,33 @@ describe('postgres adapter', () => {
     expect(redactPassword('postgres://db/app')).toBe('postgres://db/app');
     expect(await postgresAnswers(urlFor('relevo_probe'))).toBe(true);
     expect(await postgresAnswers('postgres://postgres@127.0.0.1:1/test')).toBe(false); // nothing listens on port 1
+  });
+});
+
+describe('postgres retention', () => {
+  afterAll(() => dropSchemas(schemas.splice(0)));
+
+  it('runs one store\'s retention in one process at a time: the others skip it', async () => {
+    const schema = freshSchema();
+    const storage = await openPostgres(urlFor(schema));
+    try {
+      const store = await storage.stores.createStore({ name: 's', publicKey: 'retpub', privateKey: { name: 'k', hash: 'h' } });
+      const day = 1_700_006_400;
+      await storage.events.commitBatch({ events: [{ storeId: store.id, type: 'product', time: day - 3600, visitor: 'v', product: 'p' }], impressions: [], sales: [] });
+      await withClient(async (other) => {
+        const key = [LOCK_RETENTION, retentionLockId(schema, store.id)];
+        await other.query('SELECT pg_advisory_lock($1::int, $2::int)', key);
+        expect(await storage.analytics.dropRawBefore(store.id, day)).toEqual({ horizon: 0, events: 0, impressions: 0, skipped: true });
+        await other.query('SELECT pg_advisory_unlock($1::int, $2::int)', key);
+      });
+      expect(await storage.analytics.dropRawBefore(store.id, day)).toEqual({ horizon: day, events: 1, impressions: 0 });
+      // The run released its lock: another session takes it at once.
+      await withClient(async (other) => {
+        const { rows } = await other.query('SELECT pg_try_advisory_lock($1::int, $2::int) AS ok', [LOCK_RETENTION, retentionLockId(schema, store.id)]);
+        expect(rows[0].ok).toBe(true);
+      });
+    } finally {
+      await storage.close();
+    }
   });
 });
