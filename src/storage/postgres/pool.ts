@@ -62,6 +62,14 @@ export function createPool(target: PostgresTarget, max = 10, health?: PostgresHe
   const pool = new pg.Pool({ connectionString: target.connectionString, max, application_name: APPLICATION_NAME });
   // Without a listener an idle client dropped by the server would crash the process.
   pool.on('error', () => {});
+  // Nor may a client crash it in the moment between two owners: when pool.query's statement
+  // ends, pg-pool hands the client to a waiting pool.connect() at once, but that caller's own
+  // 'error' listener (withTransaction's) is only attached a microtask later, and a FATAL
+  // "terminating connection" parsed from the same TCP read lands in between: an 'error' event
+  // with no listener (seen in test/pg-faults.pg-test.ts, once in about seven runs). Every client
+  // keeps this one for life; the owner's statement still fails (the client is no longer
+  // queryable), which is a connection error and retried like any other.
+  pool.on('connect', (client) => client.on('error', () => {}));
   if (health) retryReads(pool, health);
   return pool;
 }

@@ -7,7 +7,7 @@ import { openStorage } from '../open.js';
 import type { RollupDelta } from '../ports.js';
 import { openPostgres } from './index.js';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations.js';
-import { LOCK_RETENTION, parsePostgresUrl, postgresAnswers, redactPassword, retentionLockId } from './pool.js';
+import { createPool, LOCK_RETENTION, parsePostgresUrl, postgresAnswers, redactPassword, retentionLockId } from './pool.js';
 
 const baseUrl = process.env.RELEVO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schemas: string[] = [];
@@ -168,6 +168,25 @@ describe('postgres retention', () => {
       });
     } finally {
       await storage.close();
+    }
+  });
+});
+
+describe('postgres pool', () => {
+  it('never lets a client\'s error event crash the process, even before its new owner listens', async () => {
+    // pg-pool hands a released client to a waiting connect() at once; a FATAL parsed from the same
+    // read used to reach it before the owner attached its listener (an uncaught 'error' event).
+    const pool = createPool(parsePostgresUrl(baseUrl), 1);
+    try {
+      const client = await pool.connect();
+      try {
+        expect(client.listenerCount('error')).toBeGreaterThan(0);
+        expect(() => client.emit('error', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).not.toThrow();
+      } finally {
+        client.release(true);
+      }
+    } finally {
+      await pool.end();
     }
   });
 });
