@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reattributeStore, rebuildRollups } from '../src/analytics/rebuild.js';
-import { makeProduct, makeTestApp, type TestApp } from './helpers/app.js';
+import { analyticsGetter, makeProduct, makeTestApp, type TestApp } from './helpers/app.js';
 
 const T0 = 1_750_003_200; // the start of a UTC hour, 16 h into its day
 const HOUR = 3600;
@@ -18,11 +18,7 @@ export function describeAnalytics(backend: string, databaseUrl: () => string | u
     let t: TestApp;
     let clock = T0;
     const at = (offset: number) => (clock = T0 + offset);
-    const get = async (endpoint: string, args: Record<string, unknown> = {}) => {
-      const res = await t.call(`analytics/${endpoint}`, { ...range, ...args }, { method: 'GET', priv: true });
-      expect(res.status, JSON.stringify(res.body)).toBe(200);
-      return res.body;
-    };
+    const get = analyticsGetter(() => t, range);
     const answers = async () => ({
       overview: await get('overview'),
       labels: await get('labels'),

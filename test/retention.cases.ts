@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reattributeStore, rebuildRollups } from '../src/analytics/rebuild.js';
 import { runRetention } from '../src/analytics/retention.js';
 import type { SaleRecord, StoredEvent } from '../src/storage/ports.js';
-import { makeProduct, makeTestApp, type TestApp } from './helpers/app.js';
+import { analyticsGetter, makeProduct, makeTestApp, type TestApp } from './helpers/app.js';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -24,11 +24,7 @@ export function describeRetention(backend: string, databaseUrl: () => string | u
     let t: TestApp;
     let clock = D0;
     let storeId = 0;
-    const get = async (endpoint: string, args: Record<string, unknown> = {}) => {
-      const res = await t.call(`analytics/${endpoint}`, { ...range, ...args }, { method: 'GET', priv: true });
-      expect(res.status, JSON.stringify(res.body)).toBe(200);
-      return res.body;
-    };
+    const get = analyticsGetter(() => t, range);
     const answers = async () => ({
       overview: await get('overview'),
       labels: await get('labels'),

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject, type InjectOptions, type Response as LightResponse } from 'light-my-request';
 import { pino, type Logger } from 'pino';
+import { expect } from 'vitest';
 import { testConfig, type Config } from '../../src/config/config.js';
 import { buildRuntime, type Runtime } from '../../src/runtime.js';
 import { createStore } from '../../src/stores/keys.js';
@@ -61,6 +62,15 @@ export async function makeTestApp(options: { databaseUrl?: string; config?: Part
       rmSync(dir, { recursive: true, force: true });
       if (url.startsWith('postgres')) await dropPgSchema(url);
     },
+  };
+}
+
+/** analytics/<endpoint> over `range` with the private key, expecting 200: the answer's body. */
+export function analyticsGetter(app: () => TestApp, range: Record<string, unknown>) {
+  return async (endpoint: string, args: Record<string, unknown> = {}) => {
+    const res = await app().call(`analytics/${endpoint}`, { ...range, ...args }, { method: 'GET', priv: true });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body;
   };
 }
 
