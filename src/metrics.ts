@@ -102,9 +102,11 @@ export class Metrics {
   readonly commitSeconds = new Histogram('relevo_commit_duration_seconds', 'Group commit duration.', [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5]);
   readonly dbErrors = new Counter('relevo_db_errors_total', 'Database connection errors met, by operation (commit, read, listen, catalog, import, identity, stores, rollups, forget, sales, retention).');
   readonly dbRetries = new Counter('relevo_db_retries_total', 'Database operations retried after a lost connection, by operation.');
+  readonly retentionDropped = new Counter('relevo_retention_dropped_total', 'Raw records dropped by retention (RELEVO_RETENTION_DAYS), by kind (events, impressions).');
+  readonly retentionRuns = new Counter('relevo_retention_runs_total', 'Retention runs of a store, by result (done, skipped: another process held it, failed).');
 
   /** The Prometheus text exposition. */
   render(): string {
-    return [this.requests, this.latency, this.eventsAccepted, this.eventsDropped, this.writesRefused, this.batchSize, this.commitSeconds, this.dbErrors, this.dbRetries].flatMap((m) => m.render()).join('\n') + '\n';
+    return [this.requests, this.latency, this.eventsAccepted, this.eventsDropped, this.writesRefused, this.batchSize, this.commitSeconds, this.dbErrors, this.dbRetries, this.retentionDropped, this.retentionRuns].flatMap((m) => m.render()).join('\n') + '\n';
   }
 }

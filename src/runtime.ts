@@ -72,7 +72,7 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   const ingest = new Ingest(storage, metrics, log, now, { maxItems: config.flushMaxRows, maxWaitMs: config.flushIntervalMs, rollupFlushMs: config.rollupFlushMs, maxPending: config.maxPendingEvents });
   await ingest.recover(); // rollup increments a crash left queued
   // After that first apply; in the background, since a first run on a large database takes a while.
-  const retention = config.retentionDays > 0 ? new RetentionJob(storage, config.retentionDays, now, log) : null;
+  const retention = config.retentionDays > 0 ? new RetentionJob(storage, config.retentionDays, now, log, metrics) : null;
   retention?.start(RETENTION_INTERVAL_MS);
   const tracker = new Tracker(storage, catalog, ingest, now, config.attributionWindowHours * 3600);
   const privacy = new Privacy(storage, catalog, () => ingest.settle());

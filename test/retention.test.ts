@@ -34,6 +34,10 @@ describe('retention in the server', () => {
       expect(await storage.analytics.retentionHorizon(store.id)).toBe(Math.floor((now - 3 * 86400) / 86400) * 86400);
       const clicks = await storage.analytics.queryRollups(store.id, { kind: 'total', grain: 'hour', from: hour, to: hour + 3600, groupBy: 'name' });
       expect(clicks[0]?.metrics.clicks).toBe(1);
+      const metrics = runtime.metrics.render();
+      expect(metrics).toContain('relevo_retention_dropped_total{kind="events"} 1');
+      // The start-up run, and a second one when it had ended before run() was called: 1 or 2 runs, one drop.
+      expect(metrics).toMatch(/relevo_retention_runs_total\{result="done"\} [12]\n/);
       await runtime.close();
     } finally {
       await storage.close();

@@ -5,6 +5,7 @@
  * from the horizon on (rebuild.ts). `serve` runs it at start-up and hourly; `relevo retention` once.
  */
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
 import type { RetentionStats, Storage } from '../storage/ports.js';
 
 const DAY = 86400;
@@ -37,6 +38,7 @@ export class RetentionJob {
     private readonly days: number,
     private readonly now: () => number,
     private readonly log: Logger,
+    private readonly metrics?: Metrics,
   ) {}
 
   /** Runs now (in the background) and then every `intervalMs`; the timer does not keep the process alive. */
@@ -66,10 +68,14 @@ export class RetentionJob {
     try {
       const runs = await runRetention(this.storage, this.days, this.now(), () => this.stopped);
       for (const r of runs) {
+        this.metrics?.retentionRuns.inc({ result: r.skipped ? 'skipped' : 'done' });
+        this.metrics?.retentionDropped.inc({ kind: 'events' }, r.events);
+        this.metrics?.retentionDropped.inc({ kind: 'impressions' }, r.impressions);
         if (r.events + r.impressions > 0) this.log.info({ store: r.name, events: r.events, impressions: r.impressions, horizon: r.horizon, ms: Date.now() - started }, 'retention: raw records dropped');
       }
     } catch (err) {
       // Nothing is lost by a failed run: the next one drops what this one left.
+      this.metrics?.retentionRuns.inc({ result: 'failed' });
       this.log.error({ err }, 'retention run failed');
     }
   }
