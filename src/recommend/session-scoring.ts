@@ -86,7 +86,8 @@ export const DEFAULT_PARAMS: ScoringParams = {
  * Each function below clears the buffers it writes.
  */
 export class ScoringScratch {
-  readonly position = new ItemSet();
+  /** Session items whose co-occurrence row itemListScores has merged (each once, at its newest). */
+  readonly merged = new ItemSet();
   readonly seen = new ItemSet();
   readonly forward = new ItemScores();
   readonly backward = new ItemScores();
@@ -148,15 +149,15 @@ export function itemListScores(
   scratch = new ScoringScratch(),
   damping?: ArrayLike<number>,
 ): ItemScores {
-  const seen = scratch.position;
-  seen.clear();
+  const merged = scratch.merged;
+  merged.clear();
   const out = scratch.neighbours;
   out.clear();
   const n = session.length;
   let decayed = 1;
   for (let i = n - 1, used = 0; i >= 0 && used < p.coItems; i--, decayed *= p.simDecay) {
     const item = session[i];
-    if (!seen.add(item)) continue; // an item seen twice keeps its newest weight
+    if (!merged.add(item)) continue; // an item seen twice keeps its newest weight
     used++;
     const row = co(item);
     if (!row) continue;
