@@ -25,4 +25,22 @@ describe('Poller', () => {
     poller.wake();
     expect(runs).toBe(2);
   });
+
+  it('tells whether a run is in progress and resolves settled() when it ends', async () => {
+    let release: () => void = () => undefined;
+    const poller = new Poller(() => new Promise<void>((resolve) => (release = resolve)), () => undefined);
+    expect(poller.busy).toBe(false);
+    await poller.settled(); // nothing running: at once
+    poller.start(60_000);
+    poller.wake();
+    expect(poller.busy).toBe(true);
+    let ended = false;
+    const settled = poller.settled().then(() => (ended = true));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(ended).toBe(false);
+    release();
+    await settled;
+    expect(poller.busy).toBe(false);
+    await poller.stop();
+  });
 });

@@ -31,6 +31,16 @@ export class Poller {
     else this.tick();
   }
 
+  /** Whether a run is in progress. */
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
+  /** Resolves when the run in progress (if any) has ended. */
+  settled(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
   /** Stops the timer and waits for a run in progress. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
+import { Poller } from '../poller.js';
 import type { RetentionStats, Storage } from '../storage/ports.js';
 
 const DAY = 86400;
@@ -27,11 +28,9 @@ export async function runRetention(storage: Storage, days: number, now: number, 
   return out;
 }
 
-/** The server's retention: a run at start, then one per interval, never two at once; errors are logged. */
+/** The server's retention: a run at start, then one per interval, never two at once (a Poller); errors are logged. */
 export class RetentionJob {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
+  private readonly poller: Poller;
 
   constructor(
     private readonly storage: Storage,
@@ -39,44 +38,39 @@ export class RetentionJob {
     private readonly now: () => number,
     private readonly log: Logger,
     private readonly metrics?: Metrics,
-  ) {}
+  ) {
+    this.poller = new Poller(() => this.runOnce(), (err) => {
+      // Nothing is lost by a failed run: the next one drops what this one left.
+      this.metrics?.retentionRuns.inc({ result: 'failed' });
+      this.log.error({ err }, 'retention run failed');
+    });
+  }
 
   /** Runs now (in the background) and then every `intervalMs`; the timer does not keep the process alive. */
   start(intervalMs: number): void {
-    void this.run();
-    this.timer = setInterval(() => void this.run(), intervalMs);
-    this.timer.unref();
+    this.poller.start(intervalMs);
+    this.poller.wake();
   }
 
-  /** One run for every store; while one is going on, that one (a tick never queues a second). */
+  /** A run now, or the one in progress (never a second queued behind it); resolves when it ends. */
   run(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    this.running ??= this.runOnce().finally(() => (this.running = null));
-    return this.running;
+    if (!this.poller.busy) this.poller.wake();
+    return this.poller.settled();
   }
 
   /** Stops the timer and waits for a run in progress (it ends after the store it is on). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.poller.stop();
   }
 
   private async runOnce(): Promise<void> {
     const started = Date.now();
-    try {
-      const runs = await runRetention(this.storage, this.days, this.now(), () => this.stopped);
-      for (const r of runs) {
-        this.metrics?.retentionRuns.inc({ result: r.skipped ? 'skipped' : 'done' });
-        this.metrics?.retentionDropped.inc({ kind: 'events' }, r.events);
-        this.metrics?.retentionDropped.inc({ kind: 'impressions' }, r.impressions);
-        if (r.events + r.impressions > 0) this.log.info({ store: r.name, events: r.events, impressions: r.impressions, horizon: r.horizon, ms: Date.now() - started }, 'retention: raw records dropped');
-      }
-    } catch (err) {
-      // Nothing is lost by a failed run: the next one drops what this one left.
-      this.metrics?.retentionRuns.inc({ result: 'failed' });
-      this.log.error({ err }, 'retention run failed');
+    const runs = await runRetention(this.storage, this.days, this.now(), () => !this.poller.started);
+    for (const r of runs) {
+      this.metrics?.retentionRuns.inc({ result: r.skipped ? 'skipped' : 'done' });
+      this.metrics?.retentionDropped.inc({ kind: 'events' }, r.events);
+      this.metrics?.retentionDropped.inc({ kind: 'impressions' }, r.impressions);
+      if (r.events + r.impressions > 0) this.log.info({ store: r.name, events: r.events, impressions: r.impressions, horizon: r.horizon, ms: Date.now() - started }, 'retention: raw records dropped');
     }
   }
 }
