@@ -14,6 +14,8 @@ export type ErrorType =
 export class RelevoError extends Error {
   readonly type: ErrorType;
   readonly status: number;
+  /** Whole seconds until the call may be tried again (the Retry-After header), for errors that have one. */
+  declare readonly retryAfter?: number;
 
   constructor(type: ErrorType, message: string, status: number) {
     // These answer a client and are never logged with a stack: capturing one costs more than

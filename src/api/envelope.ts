@@ -4,7 +4,7 @@
  * status. An unexpected error is logged under an ID; the client gets only that ID.
  */
 import { randomHex } from '../random.js';
-import { OverloadedError, RateLimitError, RelevoError, UnavailableError, type ErrorType } from '../errors.js';
+import { RelevoError, UnavailableError, type ErrorType } from '../errors.js';
 
 export const MORE_INFO = 'https://docs.clerk.io/reference/api-getting-started';
 
@@ -36,7 +36,7 @@ export function shapeError(err: unknown): ShapedError {
   if (err instanceof RelevoError) {
     const shaped: ShapedError = { httpStatus: err.status, body: { status: 'error', type: err.type, message: err.message, id, moreInfo: MORE_INFO } };
     if (err instanceof UnavailableError) shaped.cause = err.cause;
-    if (err instanceof RateLimitError || err instanceof OverloadedError || err instanceof UnavailableError) shaped.retryAfter = err.retryAfter;
+    if (err.retryAfter !== undefined) shaped.retryAfter = err.retryAfter;
     return shaped;
   }
   return {
