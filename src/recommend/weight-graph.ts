@@ -16,8 +16,8 @@ export class WeightGraph {
   private rows = new Map<number, Map<number, number>>();
   /**
    * Flat copies of rows read by rankings since the row last changed: a request reads a dozen
-   * rows of up to 1.5 × maxEdges edges, and walking a Map (twice: its maximum, then its edges)
-   * cost more than all the rest of the ranking. Derived, so not in a snapshot.
+   * rows of up to 1.5 × maxEdges edges, and flat arrays with the maximum at hand are read in one
+   * pass instead of walking a Map twice (its maximum, then its edges). Derived, so not in a snapshot.
    */
   private views = new Map<number, RowView>();
 

@@ -31,7 +31,7 @@ runStorageConformance('sqlite', () => openStorage(`sqlite:${file}`), { dumpRows 
 describe('sqlite adapter', () => {
   it('reads a visitor\'s impressions off the visitor index, not the store\'s time order', async () => {
     // Without statistics the planner preferred impressions_time (it gives the ORDER BY for free)
-    // and read every impression of the window per click join: 20 ms a probe at 300,000 rows.
+    // and read every impression of the window per click join.
     const path = join(dir, 'plans.db');
     await (await openStorage(`sqlite:${path}`)).close();
     const raw = new Database(path, { readonly: true });
