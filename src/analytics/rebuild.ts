@@ -5,6 +5,7 @@
  * retention dropped raw records before a horizon (analytics/retention.ts), the rollups before it
  * are the only count left: both keep them and work from the horizon on.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { RollupDelta, SaleRecord, Storage, StoredEvent } from '../storage/ports.js';
 import { attributeSale, readAttribution } from './attribution.js';
 import { eventDeltas, impressionDeltas, saleDeltas } from './deltas.js';
@@ -102,15 +103,6 @@ function withCurrentCredit(e: StoredEvent, sales: Map<string, SaleRecord>): Stor
 }
 
 /**
- * JSON text that does not depend on key order: PostgreSQL's jsonb gives a stored attribution back
- * with its keys reordered, so a plain stringify counted every unchanged sale as changed there.
- */
-function keyOrderFree(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v);
-}
-
-/**
  * Re-attributes every sale of a store with a new window, then rebuilds its rollups. A sale whose
  * window reaches back before the retention horizon may have lost the clicks it was credited to:
  * it keeps its stored attribution (and is not counted in `sales`).
@@ -129,9 +121,9 @@ export async function reattributeStore(storage: Storage, storeId: number, window
       }
       const clicks = await personClicks(storage, storeId, sale);
       const attribution = attributeSale(sale.lines, sale.time, clicks, windowSeconds);
-      const before = keyOrderFree(sale.attribution ?? null);
-      const after = keyOrderFree(attribution);
-      if (before !== after) {
+      // As stored (JSON), compared whatever the key order: PostgreSQL's jsonb gives a stored
+      // attribution back with its keys reordered, so comparing JSON text called every sale changed.
+      if (!isDeepStrictEqual(sale.attribution ?? null, JSON.parse(JSON.stringify(attribution)))) {
         await storage.events.setSaleAttribution(storeId, sale.sale, attribution as unknown as Record<string, unknown>);
         changed++;
       }
