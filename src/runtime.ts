@@ -71,6 +71,7 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   catalog.startTail(config.tailIntervalMs);
   const ingest = new Ingest(storage, metrics, log, now, { maxItems: config.flushMaxRows, maxWaitMs: config.flushIntervalMs, rollupFlushMs: config.rollupFlushMs, maxPending: config.maxPendingEvents });
   await ingest.recover(); // rollup increments a crash left queued
+  await ingest.loadRecentImpressions((await storage.stores.listStores()).map((s) => s.id));
   // After that first apply; in the background, since a first run on a large database takes a while.
   const retention = config.retentionDays > 0 ? new RetentionJob(storage, config.retentionDays, now, log, metrics) : null;
   retention?.start(RETENTION_INTERVAL_MS);
@@ -81,6 +82,8 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   ingest.onCommit(models.onCommit);
   models.startTail(storage, config.tailIntervalMs, () => ingest.currentCommit());
   privacy.onForget(models.onForget);
+  privacy.onForget((storeId, keys) => ingest.forgetImpressions(storeId, keys.visitors));
+  models.onForeignForget((storeId) => ingest.forgetImpressions(storeId, null));
   followLogChanges(storage, { catalog, models, keys });
   watchDbFaults(storage, metrics);
   catalog.onNewOrders((storeId, entries) => models.applyCatalogOrders(storeId, entries));

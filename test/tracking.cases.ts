@@ -13,7 +13,7 @@ import { buildRuntime, type Runtime } from '../src/runtime.js';
 import { openStorage } from '../src/storage/open.js';
 import type { EventStore } from '../src/storage/ports.js';
 import { dumpAllRows } from './helpers/db.js';
-import { BROWSER_UA, makeProduct, makeTestApp, type TestApp } from './helpers/app.js';
+import { BROWSER_UA, callerFor, makeProduct, makeTestApp, type TestApp } from './helpers/app.js';
 
 const err = (type: string, message: unknown) => ({ status: 'error', type, message, id: expect.any(String), moreInfo: expect.any(String) });
 const OK = { status: 'ok' };
@@ -121,6 +121,21 @@ export function describeTracking(backend: string, databaseUrl: () => string | un
           expect([...held(other)]).toEqual(['stays']);
           // The first instance's own forget is not looked up again by its tail.
           expect(await tailReads(t.runtime.storage.events, 'forgetsSince', 1200)).toEqual([]);
+        });
+      });
+
+      it("drops what this instance's click join holds in memory of a store where another instance forgot someone", async () => {
+        await withOtherInstance(async (other) => {
+          const id = (await t.runtime.storage.stores.findStoreByName('test'))!.id;
+          const shown = await t.call('recommendations/popular', { limit: 3, visitor: 'ghost' });
+          await t.runtime.ingest.settle();
+          expect(t.runtime.ingest.recentImpression(id, shown.body.request_id)).not.toBeNull();
+          expect((await callerFor(other)('privacy/forget', { visitor: 'ghost' }, { priv: true })).body).toEqual(OK);
+          for (let i = 0; i < 80 && t.runtime.ingest.recentImpression(id, shown.body.request_id); i++) await new Promise((r) => setTimeout(r, 25));
+          expect(t.runtime.ingest.recentImpression(id, shown.body.request_id)).toBeNull();
+          await t.call('log/click', { product: 5, visitor: 'ghost', request_id: shown.body.request_id });
+          const clicks = await t.runtime.storage.events.eventsOfVisitors(id, ['ghost'], { types: ['click'] });
+          expect(clicks.map((c) => [c.requestId, c.labels])).toEqual([[null, null]]);
         });
       });
     });
@@ -354,13 +369,14 @@ export function describeTracking(backend: string, databaseUrl: () => string | un
         const shown = { storeId: id, time: clock, visitor: 'v1', api: 'recommendations/popular', labels: ['Home'], input: {}, results: ['5', '4'] };
         t.runtime.ingest.queueImpression({ ...shown, requestId: 'queuedexact1' });
         t.runtime.ingest.queueImpression({ ...shown, requestId: 'queuedlatest1', labels: ['Cart'] });
-        expect(t.runtime.ingest.pendingImpression(id, 'queuedexact1')).not.toBeNull();
+        expect(t.runtime.ingest.recentImpression(id, 'queuedexact1')).not.toBeNull();
         const exact = t.runtime.tracker.click(ctx, { product: 4, visitor: 'v1', request_id: 'queuedexact1' });
         const latest = t.runtime.tracker.click(ctx, { product: 5, visitor: 'v1' });
         await Promise.all([exact, latest]);
         const clicks = (await t.runtime.storage.events.eventsOfVisitors(id, ['v1'], { types: ['click'] })).reverse();
         expect(clicks.map((c) => [c.product, c.requestId, c.labels, c.position])).toEqual([['4', 'queuedexact1', ['Home'], 1], ['5', 'queuedlatest1', ['Cart'], 0]]);
-        expect(t.runtime.ingest.pendingImpression(id, 'queuedexact1')).toBeNull();
+        // Committed, it stays in the join's memory (impression-index.ts).
+        expect(t.runtime.ingest.recentImpression(id, 'queuedexact1')?.requestId).toBe('queuedexact1');
       });
 
       it('joins a click to its impression exactly by request_id', async () => {

@@ -114,6 +114,7 @@ export class Models {
   private readonly eventLog = new LogCursor();
   private readonly saleLog = new LogCursor();
   private readonly forgetLog = new LogCursor();
+  private readonly foreignForgetListeners: Array<(storeId: number) => void> = [];
   /** Catalog orders already counted, per store (for snapshots: restore counts only newer ones). */
   private readonly catalogOrders = new Map<number, Set<string>>();
   private tail: Poller | null = null;
@@ -276,7 +277,10 @@ export class Models {
     const forgotten = new Set<number>();
     await follow(this.forgetLog, () => storage.events.latestForgetSeq(), (after) => storage.events.forgetsSince(after, TAIL_PAGE), (f) => f.seq, (f) => forgotten.add(f.storeId), currentCommit);
     let purged = 0;
-    for (const storeId of forgotten) purged += await this.purgeForgotten(storage, storeId);
+    for (const storeId of forgotten) {
+      for (const listener of this.foreignForgetListeners) listener(storeId);
+      purged += await this.purgeForgotten(storage, storeId);
+    }
     return purged;
   }
 
@@ -306,6 +310,11 @@ export class Models {
     const n = gone.visitors.length + gone.emails.length + gone.customers.length;
     if (n > 0) this.onForget(storeId, gone);
     return n;
+  }
+
+  /** Called with the store of every forget another instance logged (whom it forgot is not in the log). */
+  onForeignForget(listener: (storeId: number) => void): void {
+    this.foreignForgetListeners.push(listener);
   }
 
   /** Catalog write listener: orders pushed with /orders or a feed count as sales too. */

@@ -276,6 +276,14 @@ export interface EventStore {
   returnedUnits(storeId: number, order: string, product: string): Promise<number>;
   /** Impressions of these visitors, newest first. */
   impressionsOfVisitors(storeId: number, visitors: string[], limit?: number): Promise<ImpressionRecord[]>;
+  /**
+   * True once a connection other than this one has committed impressions (SQLite: the click
+   * join's memory assumes this process is the only writer, and checks it once per group commit).
+   * Absent where several writers are the rule (PostgreSQL).
+   */
+  othersWroteImpressions?(): boolean;
+  /** The store's impressions not older than `since` (unix s), newest first, at most `limit` (the click join's memory at start-up). */
+  impressionsSince(storeId: number, since: number, limit: number): Promise<ImpressionRecord[]>;
   /** Sales of a person: any of these visitors, emails or customers; newest first. */
   salesOf(storeId: number, keys: PersonKeys): Promise<SaleRecord[]>;
   getSale(storeId: number, sale: string): Promise<SaleRecord | null>;

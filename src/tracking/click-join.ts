@@ -20,6 +20,11 @@ export interface PendingJoin {
   given: ClickGiven;
   /** A queued impression showing the product, found on the request path (newer than any stored one). */
   queued: ImpressionRecord | null;
+  /**
+   * Settled from memory on the single-writer assumption (impression-index.ts): kept by the group
+   * commit unless that assumption failed meanwhile, when the click is joined from storage instead.
+   */
+  memory?: ImpressionRecord | null;
 }
 
 /** Which impression a pending join settles on, given what storage found: an exact request_id match, else the queued one, else storage's latest. */

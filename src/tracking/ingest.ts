@@ -10,14 +10,21 @@ import { pooledRandomBytes } from '../random.js';
 import type { RequestInfo } from '../api/route.js';
 import { eventDeltas, impressionDeltas, saleDeltas } from '../analytics/deltas.js';
 import type { Metrics } from '../metrics.js';
-import type { EventBatch, ImpressionRecord, SaleRecord, Storage, StoredEvent, StoreRecord, TrackedEvent } from '../storage/ports.js';
+import type { EventBatch, ImpressionJoin, ImpressionRecord, SaleRecord, Storage, StoredEvent, StoreRecord, TrackedEvent } from '../storage/ports.js';
 import { isBotUserAgent } from './bots.js';
 import { autoVisitorId, visitorSpec } from './visitor.js';
 import { joinedClick, settleJoin, type PendingJoin } from './click-join.js';
-import { PendingImpressions } from './pending-impressions.js';
+import { ImpressionIndex, type MemoryJoin } from './impression-index.js';
 import { RollupApplier } from './rollup-applier.js';
 import { compactDeltas } from '../storage/rollups-shared.js';
 import { overloaded, WriteBuffer } from './write-buffer.js';
+
+/**
+ * Committed impressions the click join keeps in memory, at most, and for at most an hour: a click
+ * usually follows its impression within minutes; older ones are probed in storage.
+ */
+const RECENT_IMPRESSIONS = 100_000;
+const RECENT_IMPRESSION_SECONDS = 3600;
 
 export type DropReason = 'bot' | 'tracking_disabled' | 'no_visitor' | 'overloaded';
 
@@ -53,7 +60,9 @@ export class Ingest {
   private readonly buffer: WriteBuffer<Item, ItemResult>;
   private readonly listeners: CommitListener[] = [];
   private readonly settings = new Map<string, { value: unknown; until: number }>();
-  private readonly pending = new PendingImpressions();
+  /** Impressions queued and recently committed, for click joins from memory. */
+  private readonly impressions: ImpressionIndex;
+  private readonly impressionLimit: number;
   /** Applies the rollup increments each commit queues. */
   private readonly rollups: RollupApplier;
   /** The gate steps, in order. */
@@ -68,8 +77,13 @@ export class Ingest {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly now: () => number,
-    options: { maxItems: number; maxWaitMs: number; rollupFlushMs?: number; maxPending?: number },
+    options: { maxItems: number; maxWaitMs: number; rollupFlushMs?: number; maxPending?: number; recentImpressions?: number },
   ) {
+    // SQLite has one writer (this process), so memory may settle joins storage alone could answer.
+    this.impressionLimit = options.recentImpressions ?? RECENT_IMPRESSIONS;
+    this.impressions = new ImpressionIndex({
+      maxCommitted: this.impressionLimit, maxAgeSeconds: RECENT_IMPRESSION_SECONDS, authoritative: storage.dialect === 'sqlite',
+    }, now);
     this.rollups = new RollupApplier(storage.analytics, log, options.rollupFlushMs ?? 1000);
     this.buffer = new WriteBuffer<Item, ItemResult>({
       maxItems: options.maxItems,
@@ -150,25 +164,41 @@ export class Ingest {
   queueImpression(impression: ImpressionRecord): void {
     // A full buffer: the result is answered, its impression dropped (a click on it joins nothing).
     if (!this.buffer.hasRoom(1)) return this.metrics.eventsDropped.inc({ reason: 'overloaded' });
-    this.pending.add(impression);
+    this.impressions.add(impression);
     this.buffer.add({ kind: 'impression', impression }).then(
-      () => this.pending.remove(impression),
+      () => this.impressions.committed(impression),
       (err: unknown) => {
-        this.pending.remove(impression);
+        this.impressions.failed(impression);
         this.metrics.eventsDropped.inc({ reason: 'commit_failed' });
         this.log.error({ err, requestId: impression.requestId }, 'impression commit failed');
       },
     );
   }
 
-  /** A queued, not yet committed impression by request ID. */
-  pendingImpression(storeId: number, requestId: string): ImpressionRecord | null {
-    return this.pending.byRequest(storeId, requestId);
+  /** A queued or recently committed impression by request ID. */
+  recentImpression(storeId: number, requestId: string): ImpressionRecord | null {
+    return this.impressions.byRequest(storeId, requestId);
   }
 
-  /** The newest queued, not yet committed impression of these visitors that showed the product. */
-  latestPendingShowing(storeId: number, visitors: string[], product: string, opts: { api?: string; labels?: string[]; since?: number }): ImpressionRecord | null {
-    return this.pending.latestShowing(storeId, visitors, product, opts);
+  /** A click's join, settled from memory where memory alone gives storage's answer (impression-index.ts). */
+  joinFromMemory(storeId: number, query: ImpressionJoin): MemoryJoin {
+    return this.impressions.resolve(storeId, query);
+  }
+
+  /**
+   * Start-up: the last hour's stored impressions of these stores go into the join index (before
+   * any request), so clicks right after a restart still join from memory.
+   */
+  async loadRecentImpressions(storeIds: number[]): Promise<void> {
+    const since = this.now() - RECENT_IMPRESSION_SECONDS;
+    const limit = this.impressionLimit;
+    for (const storeId of storeIds) this.impressions.load(await this.storage.events.impressionsSince(storeId, since, limit), since, limit);
+  }
+
+  /** privacy/forget listeners: this instance's own (the visitors are known), or another's (the store's memory goes). */
+  forgetImpressions(storeId: number, visitors: string[] | null): void {
+    if (visitors) this.impressions.forget(storeId, visitors);
+    else this.impressions.forgetStore(storeId);
   }
 
   /** Resolves when the commit running now (if any) has been published to the commit listeners. */
@@ -199,6 +229,16 @@ export class Ingest {
     return pooledRandomBytes(12).toString('base64url').replace(/[-_]/g, 'x');
   }
 
+  /**
+   * Once per group commit, before its joins: has another process committed impressions (SQLite)?
+   * Then memory stops settling joins on its own, including those of this batch.
+   */
+  private checkSingleWriter(): void {
+    if (!this.impressions.authoritative || !this.storage.events.othersWroteImpressions?.()) return;
+    this.impressions.othersWrite();
+    this.log.warn('another process writes impressions to this SQLite database: click joins without a request_id now read storage (SQLite is meant for one process)');
+  }
+
   /** Resolves the batch's pending click joins, one storage call per store, and writes them into the events. */
   private async resolveJoins(items: Item[]): Promise<void> {
     const byStore = new Map<number, Array<Item & { kind: 'event' }>>();
@@ -208,9 +248,24 @@ export class Ingest {
       if (list) list.push(item);
       else byStore.set(item.event.storeId, [item]);
     }
-    for (const [storeId, list] of byStore) {
+    if (byStore.size === 0) return;
+    this.checkSingleWriter();
+    for (const [storeId, all] of byStore) {
+      // Joins memory settled stay settled while this process is still the only writer.
+      const list: typeof all = [];
+      for (const item of all) {
+        if (item.join!.memory !== undefined && this.impressions.authoritative) {
+          item.event = joinedClick(item.event, item.join!.given, item.join!.memory);
+          item.join = undefined;
+        } else {
+          list.push(item);
+        }
+      }
+      if (list.length === 0) continue;
+      const mark = this.impressions.probeMark();
       const found = await this.storage.events.joinImpressions(storeId, list.map((item) => item.join!.query));
       list.forEach((item, i) => {
+        if (found[i] === null) this.impressions.missed(storeId, item.join!.query, mark);
         item.event = joinedClick(item.event, item.join!.given, settleJoin(item.join!, found[i]));
         item.join = undefined; // a retried batch must not join again
       });

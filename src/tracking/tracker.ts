@@ -66,15 +66,15 @@ export class Tracker {
     const event: TrackedEvent = { storeId: ctx.store.id, type: 'click', time, visitor, product, external: input.external ?? false };
     const given = { labels: input.labels, api: input.api, n: input.n };
     const query = { visitor: visitor!, product, requestId: input.request_id, api: input.api, labels: input.labels, since: time - JOIN_WINDOW_SECONDS };
-    // The impressions queued just now are looked at first. An exact request_id match there, or
-    // (without a request_id) the newest queued impression showing the product, settles it; else
-    // the group commit joins the click with the rest of its batch (one storage call), where a
-    // stored exact match beats the queued fallback and the queued fallback beats older ones.
-    const exact = query.requestId ? this.ingest.pendingImpression(ctx.store.id, query.requestId) : null;
-    if (exact && exact.visitor === query.visitor) return void (await this.ingest.commitEvents([joinedClick(event, given, exact)]));
-    const queued = this.ingest.latestPendingShowing(ctx.store.id, [query.visitor], product, query);
-    if (queued && !query.requestId) return void (await this.ingest.commitEvents([joinedClick(event, given, queued)]));
-    await this.ingest.commitClick(event, { query, given, queued });
+    // Memory first (impression-index.ts): an exact request_id match, or without a request_id the
+    // newest queued impression showing the product, or (SQLite) what memory alone knows storage
+    // would answer, settles it; else the group commit joins the click with the rest of its batch
+    // (one storage call), where a stored exact match beats the queued fallback and the queued
+    // fallback beats older ones.
+    const memory = this.ingest.joinFromMemory(ctx.store.id, query);
+    if (!memory.settled) return void (await this.ingest.commitClick(event, { query, given, queued: memory.queued }));
+    if (memory.singleWriter) return void (await this.ingest.commitClick(event, { query, given, queued: null, memory: memory.impression }));
+    await this.ingest.commitEvents([joinedClick(event, given, memory.impression)]);
   }
 
   /** log/product and log/category: a page view. */

@@ -384,6 +384,23 @@ export function runEventConformance(ctx: ConformanceContext): void {
       expect(await shown(2)).toEqual(['c', 'b']);
     });
 
+    it('lists a store\'s impressions since a time, newest first, up to a limit', async () => {
+      const [{ id }, other] = [await newStore(), await newStore()];
+      const [v1, v2] = [visitor(), visitor()];
+      await commit(storage(), {
+        impressions: [
+          impression(id, v1, 'old', [], { time: 1 }), impression(id, v2, 'b', [], { time: 5 }), impression(id, v1, 'c', [], { time: 5 }),
+          impression(id, v2, 'd', [], { time: 9 }), impression(other.id, v1, 'e', [], { time: 9 }),
+        ],
+      });
+      const since = (from: number, limit: number) => storage().events.impressionsSince(id, from, limit).then((is) => is.map((i) => i.requestId));
+      expect(await since(5, 10)).toEqual(['d', 'c', 'b']);
+      expect(await since(0, 2)).toEqual(['d', 'c']);
+      expect(await since(10, 10)).toEqual([]);
+      expect(await since(0, 0)).toEqual([]);
+      expect((await storage().events.impressionsSince(id, 9, 1))[0]).toEqual(impression(id, v2, 'd', [], { time: 9 }));
+    });
+
     it('finds the sales of a person by visitor, email or customer, newest first, and replaces attribution', async () => {
       const [{ id }, other] = [await newStore(), await newStore()];
       const v = visitor();

@@ -199,6 +199,13 @@ export function createPostgresEvents(pool: pg.Pool, schema: string | null, uniqu
       return rows.map((row) => toImpression(row, json));
     },
 
+    async impressionsSince(storeId, since, limit) {
+      if (limit <= 0) return [];
+      const sql = `${SELECT_IMPRESSIONS} WHERE store_id = $1 AND time >= $2 ORDER BY time DESC, request_id DESC LIMIT $3`;
+      const { rows } = await pool.query<ImpressionRow>(sql, [storeId, since, limit]);
+      return rows.map((row) => toImpression(row, json));
+    },
+
     async salesOf(storeId, keys) {
       const sql = `${SELECT_SALES} WHERE ${PERSON_SALES} ORDER BY time DESC, sale DESC`;
       const { rows } = await pool.query<SaleRow>(sql, [storeId, keys.visitors, keys.emails, keys.customers]);

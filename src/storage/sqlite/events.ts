@@ -49,6 +49,12 @@ const PERSON_SALES = `rowid IN (${personSalesBy('visitor', 'visitors')} UNION AL
 
 /** The EventStore port over one SQLite connection. */
 export function createSqliteEvents(db: SqliteDb, uniques: UniqueCache): EventStore {
+  // The newest impression rowid this connection knows of, and whether another connection has
+  // committed impressions (see othersWroteImpressions): rowids only grow, so a max above ours is theirs.
+  const newestImpression = () => (db.stmt('SELECT coalesce(max(rowid), 0) AS id FROM impressions').get() as { id: number }).id;
+  let knownImpression = newestImpression();
+  let othersWrote = false;
+
   /**
    * The visitor's newest impression showing the product (api, labels, since as joinImpressions):
    * only their newest IMPRESSION_WINDOW rows are read, straight off the (store, visitor, time)
@@ -66,12 +72,18 @@ export function createSqliteEvents(db: SqliteDb, uniques: UniqueCache): EventSto
   return {
     async commitBatch(batch) {
       // The fsync runs off the event loop; the answer still waits for it (durableWrite).
+      let newest: number | null = null; // taken inside the transaction, kept once it committed
       const result = await db.durableWrite(() => {
         const insertEvent = db.stmt(INSERT_EVENT);
         const eventSeqs = batch.events.map((event) => Number(insertEvent.run(...eventValues(event, Number)).lastInsertRowid));
-        // DO NOTHING keeps the first impression of a request_id, within the batch and across batches.
-        const insertImpression = db.stmt(INSERT_IMPRESSION);
-        for (const impression of batch.impressions) insertImpression.run(...impressionValues(impression));
+        if (batch.impressions.length > 0) {
+          // Looked at before this batch's rows hide another connection's under a higher rowid.
+          if (newestImpression() > knownImpression) othersWrote = true;
+          // DO NOTHING keeps the first impression of a request_id, within the batch and across batches.
+          const insertImpression = db.stmt(INSERT_IMPRESSION);
+          for (const impression of batch.impressions) insertImpression.run(...impressionValues(impression));
+          newest = newestImpression();
+        }
         // A sale repeated in the batch finds its first copy already inserted: changes 0, so false.
         const insertSale = db.stmt(INSERT_SALE);
         const saleSeqs = batch.sales.map((sale) => (insertSale.get(...saleValues(sale)) as { seq: number } | undefined)?.seq ?? null);
@@ -83,7 +95,13 @@ export function createSqliteEvents(db: SqliteDb, uniques: UniqueCache): EventSto
         for (const [storeId, deltas] of queueRows(applicableDeltas(batch.rollups ?? [], inserted))) enqueue.run(storeId, deltas);
         return { newSales, eventSeqs, saleSeqs };
       });
+      if (newest !== null) knownImpression = newest;
       return result;
+    },
+
+    othersWroteImpressions() {
+      if (!othersWrote && newestImpression() > knownImpression) othersWrote = true;
+      return othersWrote;
     },
 
     async findImpression(storeId, requestId) {
@@ -129,6 +147,12 @@ export function createSqliteEvents(db: SqliteDb, uniques: UniqueCache): EventSto
     async impressionsOfVisitors(storeId, visitors, limit = DEFAULT_HISTORY_LIMIT) {
       if (visitors.length === 0 || limit <= 0) return [];
       return (db.stmt(VISITORS_IMPRESSIONS).all(storeId, JSON.stringify(visitors), limit) as ImpressionRow[]).map((row) => toImpression(row, json));
+    },
+
+    async impressionsSince(storeId, since, limit) {
+      if (limit <= 0) return [];
+      const rows = db.stmt(`${SELECT_IMPRESSIONS} WHERE store_id = ? AND time >= ? ORDER BY time DESC, request_id DESC LIMIT ?`).all(storeId, since, limit) as ImpressionRow[];
+      return rows.map((row) => toImpression(row, json));
     },
 
     async salesOf(storeId, keys) {

@@ -29,6 +29,28 @@ async function dumpRows(): Promise<string> {
 runStorageConformance('sqlite', () => openStorage(`sqlite:${file}`), { dumpRows });
 
 describe('sqlite adapter', () => {
+  it('tells when another connection has committed impressions, not when this one did', async () => {
+    const path = join(dir, 'writers.db');
+    const [mine, theirs] = [await openStorage(`sqlite:${path}`), await openStorage(`sqlite:${path}`)];
+    try {
+      const store = await mine.stores.createStore({ name: 'w', publicKey: 'wpub', privateKey: { name: 'k', hash: 'x' } });
+      const shown = (requestId: string) => ({ storeId: store.id, requestId, time: 1, visitor: 'v', api: 'search/search', labels: [], input: {}, results: ['p'] });
+      const commit = (s: typeof mine, requestId: string) => s.events.commitBatch({ events: [], sales: [], impressions: [shown(requestId)] });
+      await commit(mine, 'a');
+      await commit(mine, 'b');
+      expect(mine.events.othersWroteImpressions!()).toBe(false);
+      // Found before this connection's next rows would hide theirs under a higher rowid, and kept.
+      await commit(theirs, 'c');
+      await commit(mine, 'd');
+      expect(mine.events.othersWroteImpressions!()).toBe(true);
+      expect(theirs.events.othersWroteImpressions!()).toBe(true);
+      expect(mine.events.othersWroteImpressions!()).toBe(true);
+    } finally {
+      await mine.close();
+      await theirs.close();
+    }
+  });
+
   it('reads a visitor\'s impressions off the visitor index, not the store\'s time order', async () => {
     // Without statistics the planner preferred impressions_time (it gives the ORDER BY for free)
     // and read every impression of the window per click join.
