@@ -23,11 +23,9 @@ import { forgetPostgresRollups, INSERT_QUEUED } from './analytics.js';
 import { catalogWriter } from './catalog.js';
 import { forgetPostgresIdentity } from './identity.js';
 import { logChannel } from './notify.js';
-import { chunk, committedResult, retryingStatement, schemaLockId, toNumber, withTransaction } from './pool.js';
+import { chunk, committedResult, LOCK_EVENTS, retryingStatement, schemaLockId, toNumber, withTransaction } from './pool.js';
 import { COMMIT_RETRY, withRetry, type PostgresHealth } from './retry.js';
 
-/** Advisory-lock class id for event appends ("RL" + 3; pool.ts holds 1 and 2). */
-export const LOCK_EVENTS = 0x524c0003;
 
 const json = (value: unknown): unknown => value;
 const INSERT_EVENTS = `INSERT INTO events (seq, ${EVENT_COLUMNS})

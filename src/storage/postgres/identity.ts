@@ -7,11 +7,8 @@
 import type pg from 'pg';
 import type { IdentityStore, PersonKeys } from '../ports.js';
 import { linkKeys, lookupKeys, mergeTarget, newPersonId, personKeyList, toPersonKeys, type IdentityKey, type IdentityKind } from '../shared.js';
-import { retryingTransaction, toNumber } from './pool.js';
+import { LOCK_IDENTITY, retryingTransaction, toNumber } from './pool.js';
 import type { PostgresHealth } from './retry.js';
-
-/** Advisory-lock class id for identity writes ("RL" + 4; pool.ts holds 1 and 2, events.ts 3); the object id is the store. */
-export const LOCK_IDENTITY = 0x524c0004;
 
 const KEYS = 'unnest($2::text[], $3::text[]) AS k(kind, value)';
 const PERSONS_OF = `SELECT DISTINCT l.person FROM identity_links l JOIN ${KEYS}

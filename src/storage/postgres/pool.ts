@@ -169,10 +169,17 @@ export async function committedResult<T>(pool: pg.Pool, doubt: CommitInDoubt): P
   }
 }
 
-/** Advisory-lock class ids ("RL" + purpose); the object id is a hash of the schema name. */
+/**
+ * Advisory-lock class ids ("RL" + purpose), all of them here so that no two purposes share one;
+ * the object id is a hash of the schema name (and, for retention, the store).
+ */
 export const LOCK_MIGRATE = 0x524c0001;
 export const LOCK_CATALOG = 0x524c0002;
-export const LOCK_RETENTION = 0x524c0003;
+/** Event appends: seqs commit in order (events.ts). */
+export const LOCK_EVENTS = 0x524c0003;
+/** Identity links (identity.ts). */
+export const LOCK_IDENTITY = 0x524c0004;
+export const LOCK_RETENTION = 0x524c0005;
 
 /** The advisory lock (LOCK_RETENTION, this) one store's retention run holds: one run per store at a time. */
 export function retentionLockId(schema: string | null, storeId: number): number {
