@@ -100,7 +100,7 @@ export class Metrics {
   readonly writesRefused = new Counter('relevo_writes_refused_total', 'Tracking calls refused (503) because the write buffer held RELEVO_MAX_PENDING_EVENTS uncommitted events.');
   readonly batchSize = new Histogram('relevo_commit_batch_size', 'Rows per group commit.', [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000]);
   readonly commitSeconds = new Histogram('relevo_commit_duration_seconds', 'Group commit duration.', [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5]);
-  readonly dbErrors = new Counter('relevo_db_errors_total', 'Database connection errors met, by operation (commit, read, listen, catalog, import, identity, stores, rollups, forget, sales, retention).');
+  readonly dbErrors = new Counter('relevo_db_errors_total', 'Database connection errors met, by operation (commit, read, listen, catalog, import, identity, stores, rollups, forget, sales, retention, partitions).');
   readonly dbRetries = new Counter('relevo_db_retries_total', 'Database operations retried after a lost connection, by operation.');
   readonly retentionDropped = new Counter('relevo_retention_dropped_total', 'Raw records dropped by retention (RELEVO_RETENTION_DAYS), by kind (events, impressions).');
   readonly retentionRuns = new Counter('relevo_retention_runs_total', 'Retention runs of a store, by result (done, skipped: another process held it, failed).');

@@ -3,6 +3,7 @@
  * the in-process HTTP tests and the benchmarks, so all three run the same code.
  */
 import type { Logger } from 'pino';
+import { Poller } from './poller.js';
 import { analyticsRoutes } from './api/routes/analytics.js';
 import { catalogRoutes } from './api/routes/catalog.js';
 import { catalogLinkRoutes } from './api/routes/catalog-links.js';
@@ -71,6 +72,7 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   catalog.startTail(config.tailIntervalMs);
   const ingest = new Ingest(storage, metrics, log, now, { maxItems: config.flushMaxRows, maxWaitMs: config.flushIntervalMs, rollupFlushMs: config.rollupFlushMs, maxPending: config.maxPendingEvents });
   await ingest.recover(); // rollup increments a crash left queued
+  const partitions = await startPartitionKeeper(storage, now, log);
   await ingest.loadRecentImpressions((await storage.stores.listStores()).map((s) => s.id));
   // After that first apply; in the background, since a first run on a large database takes a while.
   const retention = config.retentionDays > 0 ? new RetentionJob(storage, config.retentionDays, now, log, metrics) : null;
@@ -109,6 +111,7 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
     async close() {
       await app.close();
       await retention?.stop();
+      await partitions?.stop();
       await ingest.close();
       await catalog.stopTail();
       await models.stopTail();
@@ -127,6 +130,26 @@ export function createModels(log: Logger): Models {
   models.register(SEARCH_LEARNING_MODEL, () => new SearchLearning());
   registerProductModels(models);
   return models;
+}
+
+/** How often `serve` makes the monthly event partitions ahead (PostgreSQL): they are made months ahead, so rarely. */
+const PARTITION_INTERVAL_MS = 6 * 3600_000;
+
+/**
+ * Makes this month's and the next months' event partitions now (awaited: a failure is logged,
+ * and events then land in the default partition, nothing is lost) and every few hours.
+ */
+async function startPartitionKeeper(storage: Storage, now: () => number, log: Logger): Promise<Poller | null> {
+  if (!storage.prepareEventPartitions) return null;
+  const prepare = async () => {
+    const made = await storage.prepareEventPartitions!(now());
+    if (made.length > 0) log.info({ partitions: made }, 'monthly event partitions made');
+  };
+  const failed = (err: unknown) => log.error({ err }, 'making monthly event partitions failed; new events go to the default partition until the next try');
+  const poller = new Poller(prepare, failed);
+  await prepare().catch(failed);
+  poller.start(PARTITION_INTERVAL_MS);
+  return poller;
 }
 
 /** Database notifications wake the tails at once (PostgreSQL); their timers stay the fallback. */

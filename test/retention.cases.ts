@@ -130,8 +130,8 @@ export function describeRetention(backend: string, databaseUrl: () => string | u
     });
 
     it('never moves the horizon back (a shorter run later keeps the stored horizon)', async () => {
-      const runs = await runRetention(storage(), KEEP + 2, clock);
-      expect(runs.find((r) => r.storeId === storeId)).toMatchObject({ horizon, events: 0, impressions: 0 });
+      const run = await runRetention(storage(), KEEP + 2, clock);
+      expect(run.stores.find((r) => r.storeId === storeId)).toMatchObject({ horizon, events: 0, impressions: 0 });
       expect(await storage().analytics.retentionHorizon(storeId)).toBe(horizon);
     });
   });

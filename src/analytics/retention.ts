@@ -17,15 +17,28 @@ export interface StoreRetention extends RetentionStats {
   name: string;
 }
 
-/** Drops every store's raw records older than `days` days before `now` (unix s); one store after another. */
-export async function runRetention(storage: Storage, days: number, now: number, stopped: () => boolean = () => false): Promise<StoreRetention[]> {
-  const out: StoreRetention[] = [];
+/** One run: the monthly event partitions dropped (PostgreSQL), then each store's. */
+export interface RetentionRun {
+  partitions: string[];
+  /** Events of every store the dropped partitions held. */
+  partitionEvents: number;
+  stores: StoreRetention[];
+}
+
+/**
+ * Drops every store's raw records older than `days` days before `now` (unix s): first the whole
+ * months of events that lie before it (where events are partitioned), then one store after
+ * another, row by row, what is left before it.
+ */
+export async function runRetention(storage: Storage, days: number, now: number, stopped: () => boolean = () => false): Promise<RetentionRun> {
+  const dropped = (await storage.analytics.dropEventPartitions?.(now - days * DAY)) ?? { partitions: [], events: 0 };
+  const run: RetentionRun = { partitions: dropped.partitions, partitionEvents: dropped.events, stores: [] };
   for (const store of await storage.stores.listStores()) {
     if (stopped()) break;
     const stats = await storage.analytics.dropRawBefore(store.id, now - days * DAY);
-    out.push({ storeId: store.id, name: store.name, ...stats });
+    run.stores.push({ storeId: store.id, name: store.name, ...stats });
   }
-  return out;
+  return run;
 }
 
 /** The server's retention: a run at start, then one per interval, never two at once (a Poller); errors are logged. */
@@ -65,8 +78,12 @@ export class RetentionJob {
 
   private async runOnce(): Promise<void> {
     const started = Date.now();
-    const runs = await runRetention(this.storage, this.days, this.now(), () => !this.poller.started);
-    for (const r of runs) {
+    const run = await runRetention(this.storage, this.days, this.now(), () => !this.poller.started);
+    if (run.partitions.length > 0) {
+      this.metrics?.retentionDropped.inc({ kind: 'events' }, run.partitionEvents);
+      this.log.info({ partitions: run.partitions, events: run.partitionEvents, ms: Date.now() - started }, 'retention: monthly event partitions dropped');
+    }
+    for (const r of run.stores) {
       this.metrics?.retentionRuns.inc({ result: r.skipped ? 'skipped' : 'done' });
       this.metrics?.retentionDropped.inc({ kind: 'events' }, r.events);
       this.metrics?.retentionDropped.inc({ kind: 'impressions' }, r.impressions);

@@ -15,7 +15,9 @@ export function registerRetentionCommand(program: Command, configFrom: ConfigFro
       const config = configFrom({ databaseUrl: opts.db, retentionDays: opts.days });
       await withStorage(config.databaseUrl, async (storage) => {
         if (config.retentionDays === 0) throw new CliError('retention is off (0 days: keep forever); pass --days N or set RELEVO_RETENTION_DAYS');
-        for (const r of await runRetention(storage, config.retentionDays, Date.now() / 1000)) {
+        const run = await runRetention(storage, config.retentionDays, Date.now() / 1000);
+        if (run.partitions.length > 0) process.stdout.write(`dropped ${run.partitions.length} monthly event partitions (${run.partitions.join(', ')}): ${run.partitionEvents} events of every store\n`);
+        for (const r of run.stores) {
           if (r.skipped) process.stdout.write(`${r.name}: skipped, another process is running retention for this store\n`);
           else process.stdout.write(`${r.name}: dropped ${r.events} events and ${r.impressions} impressions before ${new Date(r.horizon * 1000).toISOString()}\n`);
         }

@@ -444,6 +444,12 @@ export interface AnalyticsStore {
    * Sales, rollups and per-day uniques are kept.
    */
   dropRawBefore(storeId: number, horizon: number, chunkRows?: number): Promise<RetentionStats>;
+  /**
+   * Where events are partitioned by month (PostgreSQL): applies the rollup queue, raises every
+   * store's horizon to `asked` (a UTC day start), then drops the monthly partitions that end by
+   * it, all stores' events in them at once. Returns the partitions dropped and their events.
+   */
+  dropEventPartitions?(asked: number): Promise<{ partitions: string[]; events: number }>;
 }
 
 /** What one retention run of a store did. */
@@ -493,5 +499,7 @@ export interface Storage {
    * been missed meanwhile). The tails' polling stays the fallback.
    */
   onLogChange?(listener: (topic: LogTopic) => void): void;
+  /** Makes the monthly event partitions of this month and the next ones where missing (PostgreSQL); returns the names made. */
+  prepareEventPartitions?(now: number): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { EVENT_TYPES, ROLLUP_METRICS, type AnalyticsStore, type RetentionStats, type RollupDelta } from '../ports.js';
 import { bucketExpression, dayOf, groupClause, groupsByName, mergeByGrain, METRIC_COLUMNS, SUM_METRICS, tableOf, toRollupRow, uniqueKey, uniqueKeyOf, queuedDeltas, uniqueRemovals, UniqueCache, type MergedRow } from '../rollups-shared.js';
 import { DEFAULT_SALES_PAGE, EVENT_COLUMNS, IMPRESSION_COLUMNS, toColumns, toImpression, toStoredEvent, type EventRow, type ImpressionRow } from '../shared.js';
+import { dropEventPartitions } from './partitions.js';
 import { chunk, LOCK_RETENTION, retentionLockId, retryingStatement, retryingTransaction } from './pool.js';
 import type { PostgresHealth } from './retry.js';
 
@@ -165,6 +166,12 @@ export function createPostgresAnalytics(pool: pg.Pool, known: UniqueCache, healt
     async retentionHorizon(storeId) {
       const { rows } = await pool.query<{ horizon: string }>('SELECT horizon FROM retention_horizon WHERE store_id = $1', [storeId]);
       return rows.length === 0 ? 0 : Number(rows[0].horizon);
+    },
+
+    async dropEventPartitions(asked) {
+      // Counted first, as dropRawBefore does: the partitions' rows leave for good.
+      while ((await store.applyQueuedRollups(RETENTION_CHUNK, true)) === RETENTION_CHUNK);
+      return dropEventPartitions(pool, health, schema, asked);
     },
 
     async dropRawBefore(storeId, asked, chunkRows = RETENTION_CHUNK) {

@@ -5,6 +5,7 @@ import { createPostgresCatalog } from './catalog.js';
 import { createPostgresEvents } from './events.js';
 import { createPostgresIdentity } from './identity.js';
 import { migratePostgres } from './migrations.js';
+import { prepareEventPartitions } from './partitions.js';
 import { LogListener, logChannel } from './notify.js';
 import { createPool, parsePostgresUrl } from './pool.js';
 import { PostgresHealth } from './retry.js';
@@ -36,6 +37,7 @@ export async function openPostgres(url: string): Promise<Storage> {
     analytics: createPostgresAnalytics(pool, uniques, health, target.schema),
     health,
     onLogChange: (fn) => listener.on(fn),
+    prepareEventPartitions: (now) => prepareEventPartitions(pool, health, target.schema, now),
     async ping() {
       await pool.query('SELECT 1');
     },

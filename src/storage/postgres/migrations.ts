@@ -258,6 +258,58 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX impressions_time ON impressions (store_id, time, request_id);
     `,
   },
+  {
+    version: 12,
+    sql: `
+      -- Events partitioned by the UTC month of their time (issue 17): retention drops a whole
+      -- month past every store's horizon instead of deleting its rows one by one, and a month's
+      -- indexes and vacuum stay its own. The primary key takes the partition key; seq stays
+      -- unique through its sequence. A default partition takes what no month holds (backfills
+      -- older than the partitions made, times far ahead); partitions.ts makes the months ahead.
+      ALTER TABLE events RENAME TO events_unpartitioned;
+      ALTER INDEX events_pkey RENAME TO events_unpartitioned_pkey;
+      ALTER INDEX events_seq RENAME TO events_unpartitioned_seq;
+      ALTER INDEX events_visitor RENAME TO events_unpartitioned_visitor;
+      ALTER INDEX events_type_time RENAME TO events_unpartitioned_type_time;
+      CREATE TABLE events (LIKE events_unpartitioned INCLUDING DEFAULTS) PARTITION BY RANGE (time);
+      ALTER TABLE events ADD PRIMARY KEY (store_id, seq, time);
+      ALTER SEQUENCE events_seq_seq OWNED BY events.seq;
+      CREATE INDEX events_seq ON events (seq);
+      CREATE INDEX events_visitor ON events (store_id, visitor, seq);
+      CREATE INDEX events_type_time ON events (store_id, type, time);
+      CREATE TABLE events_default PARTITION OF events DEFAULT;
+      -- The partition of the month starting at first (unix s, a UTC month start), made if
+      -- missing, with the rows the default partition held for it; true when it was made.
+      -- Callers hold the partition lock (LOCK_PARTITIONS): two could both find it missing.
+      CREATE FUNCTION events_month_partition(first DOUBLE PRECISION) RETURNS BOOLEAN LANGUAGE plpgsql AS $fn$
+      DECLARE
+        month TIMESTAMP := to_timestamp(first) AT TIME ZONE 'UTC';
+        next DOUBLE PRECISION := extract(epoch FROM (month + interval '1 month') AT TIME ZONE 'UTC');
+        name TEXT := 'events_p' || to_char(month, 'YYYYMM');
+      BEGIN
+        IF to_regclass(name) IS NOT NULL THEN RETURN false; END IF;
+        EXECUTE format('CREATE TABLE %I (LIKE events INCLUDING DEFAULTS)', name);
+        EXECUTE format('WITH moved AS (DELETE FROM events_default WHERE time >= $1 AND time < $2 RETURNING *) INSERT INTO %I SELECT * FROM moved', name) USING first, next;
+        EXECUTE format('ALTER TABLE events ATTACH PARTITION %I FOR VALUES FROM (%s) TO (%s)', name, first, next);
+        RETURN true;
+      END $fn$;
+      -- Months from the oldest event (at most 36 months back; none: this month) to two months ahead, then the rows.
+      DO $do$
+      DECLARE
+        m TIMESTAMP;
+        last TIMESTAMP := date_trunc('month', now() AT TIME ZONE 'UTC') + interval '2 months';
+      BEGIN
+        SELECT date_trunc('month', greatest(coalesce(min(to_timestamp(time) AT TIME ZONE 'UTC'), now() AT TIME ZONE 'UTC'), (now() AT TIME ZONE 'UTC') - interval '36 months'))
+          INTO m FROM events_unpartitioned;
+        WHILE m <= last LOOP
+          PERFORM events_month_partition(extract(epoch FROM m AT TIME ZONE 'UTC'));
+          m := m + interval '1 month';
+        END LOOP;
+      END $do$;
+      INSERT INTO events SELECT * FROM events_unpartitioned;
+      DROP TABLE events_unpartitioned;
+    `,
+  },
 ];
 
 /**

@@ -180,6 +180,8 @@ export const LOCK_EVENTS = 0x524c0003;
 /** Identity links (identity.ts). */
 export const LOCK_IDENTITY = 0x524c0004;
 export const LOCK_RETENTION = 0x524c0005;
+/** Making and dropping event partitions (partitions.ts). */
+export const LOCK_PARTITIONS = 0x524c0006;
 
 /** The advisory lock (LOCK_RETENTION, this) one store's retention run holds: one run per store at a time. */
 export function retentionLockId(schema: string | null, storeId: number): number {
