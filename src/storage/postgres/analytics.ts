@@ -85,7 +85,8 @@ const DAY = 86400;
 const SET_HORIZON = `INSERT INTO retention_horizon (store_id, horizon) VALUES ($1, $2)
   ON CONFLICT (store_id) DO UPDATE SET horizon = greatest(retention_horizon.horizon, EXCLUDED.horizon) RETURNING horizon`;
 // One index range per event type (events_type_time is (store_id, type, time)).
-const DROP_EVENTS = `DELETE FROM events WHERE store_id = $1 AND seq IN
+// The outer time test keeps the delete's probes to the months before the horizon (partitions).
+const DROP_EVENTS = `DELETE FROM events WHERE store_id = $1 AND time < $2 AND seq IN
   (SELECT seq FROM events WHERE store_id = $1 AND type = ANY($4::text[]) AND time < $2 LIMIT $3)`;
 const DROP_IMPRESSIONS = `DELETE FROM impressions WHERE store_id = $1 AND request_id IN
   (SELECT request_id FROM impressions WHERE store_id = $1 AND time < $2 LIMIT $3)`;
