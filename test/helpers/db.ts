@@ -18,6 +18,17 @@ function schemaOf(url: string): string | null {
   return /[?&]schema=([a-z0-9_]+)/.exec(url)?.[1] ?? null;
 }
 
+/** Runs fn with a client of its own on the test database (not confined to a schema). */
+export async function withPgClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Drops the schema of a pgSchemaUrl. */
 export async function dropPgSchema(url: string): Promise<void> {
   const schema = schemaOf(url);

@@ -13,8 +13,8 @@ import { openPostgres } from './index.js';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations.js';
 import { monthStart, partitionMonth } from './partitions.js';
 import { parsePostgresUrl } from './pool.js';
+import { PG_URL, withPgClient as withClient } from '../../../test/helpers/db.js';
 
-const baseUrl = process.env.RELEVO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schemas: string[] = [];
 const DAY = 86400;
 
@@ -23,17 +23,8 @@ function freshSchema(): string {
   schemas.push(schema);
   return schema;
 }
-const urlFor = (schema: string) => `${baseUrl}${baseUrl.includes('?') ? '&' : '?'}schema=${schema}`;
+const urlFor = (schema: string) => `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`;
 
-async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: baseUrl });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 afterAll(() => withClient(async (c) => {
   for (const schema of schemas) await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

@@ -8,6 +8,7 @@ import type { RollupDelta } from '../ports.js';
 import { openPostgres } from './index.js';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations.js';
 import { createPool, LOCK_RETENTION, parsePostgresUrl, postgresAnswers, redactPassword, retentionLockId } from './pool.js';
+import { withPgClient as withClient } from '../../../test/helpers/db.js';
 
 const baseUrl = process.env.RELEVO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schemas: string[] = [];
@@ -23,15 +24,6 @@ function urlFor(schema: string): string {
   return `${baseUrl}${baseUrl.includes('?') ? '&' : '?'}schema=${schema}`;
 }
 
-async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: baseUrl });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function dropSchemas(names: string[]): Promise<void> {
   await withClient(async (client) => {
