@@ -63,15 +63,19 @@ export function attributeSale(lines: SaleLine[], saleTime: number, clicks: Click
         quantity: line.quantity,
         price: line.price,
         channel: click ? channelOf(click) : 'organic',
-        click: click
-          ? {
-            time: click.time, labels: click.labels ?? [click.api ?? 'log/click'], api: click.api, external: click.external, request_id: click.requestId, position: click.position,
-            ...(click.query ? { query: click.query } : {}),
-          }
-          : null,
+        click: click ? creditedClick(click) : null,
       };
     }),
   };
+}
+
+/** A line's credited click as stored; query only when the click had one (set, not spread in: a conditional spread costs ~1 µs). */
+function creditedClick(click: ClickRef): NonNullable<LineAttribution['click']> {
+  const credited: NonNullable<LineAttribution['click']> = {
+    time: click.time, labels: click.labels ?? [click.api ?? 'log/click'], api: click.api, external: click.external, request_id: click.requestId, position: click.position,
+  };
+  if (click.query) credited.query = click.query;
+  return credited;
 }
 
 /** Reads a stored attribution back (null when the sale has none). */

@@ -96,7 +96,7 @@ export function saleDeltas(sale: SaleRecord): RollupDelta[] {
       attributed_units: credited.reduce((n, l) => n + l.quantity, 0),
       attributed_revenue: round(credited.reduce((n, l) => n + l.quantity * l.price, 0)),
       clicker_orders: attribution?.clicker ? 1 : 0,
-    }, { ...only, ...(sale.visitor ? { unique: { visitor: sale.visitor, metric: 'visitors' as const } } : {}) }),
+    }, sale.visitor ? { onlyIfNewSale: sale.sale, unique: { visitor: sale.visitor, metric: 'visitors' } } : only),
   ];
   const byChannel = group(lines, (l) => l.channel);
   for (const [channel, ls] of byChannel) out.push(delta(storeId, time, 'channel', channel, '', sums(ls, true), only));
@@ -122,8 +122,9 @@ export function saleDeltas(sale: SaleRecord): RollupDelta[] {
   for (const [product, ls] of group(lines, (l) => l.product)) {
     const attributed = ls.filter((l) => l.click !== null);
     const a = sums(attributed, false);
+    const all = sums(ls, true);
     out.push(delta(storeId, time, 'product', product, '', {
-      ...sums(ls, true),
+      orders: 1, units: all.units, revenue: all.revenue,
       attributed_orders: attributed.length > 0 ? 1 : 0, attributed_units: a.units ?? 0, attributed_revenue: a.revenue ?? 0,
     }, only));
   }
@@ -154,10 +155,15 @@ function group<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   return m;
 }
 
+// Literals of fixed shapes, not spreads of optional parts: every new sale builds several of these
+// (a conditional spread cost more than the rest of saleDeltas together).
 function sums(lines: Array<{ quantity: number; price: number }>, countOrder: boolean): Metrics {
-  return {
-    ...(countOrder ? { orders: 1 } : {}),
-    units: lines.reduce((n, l) => n + l.quantity, 0),
-    revenue: round(lines.reduce((n, l) => n + l.quantity * l.price, 0)),
-  };
+  let units = 0;
+  let money = 0;
+  for (const l of lines) {
+    units += l.quantity;
+    money += l.quantity * l.price;
+  }
+  const revenue = round(money);
+  return countOrder ? { orders: 1, units, revenue } : { units, revenue };
 }

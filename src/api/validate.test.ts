@@ -49,6 +49,16 @@ describe('validate', () => {
     expect(issueOf(() => u.parse('a')).message).toBe('Invalid input');
   });
 
+  it('skips a union option that rejects the value outright, as if it had thrown (an ID or a sale line)', () => {
+    const line = v.object({ id: v.id(), quantity: v.number() });
+    const u = v.union([v.id(), line]);
+    expect(v.id().rejects({ id: 1 })).toBe(true);
+    expect(v.id().rejects('x'.repeat(201))).toBe(false); // only parse knows
+    expect(u.parse(' 7 ')).toBe('7');
+    expect(u.parse({ id: 7, quantity: 2, extra: 1 })).toEqual({ id: 7, quantity: 2 });
+    for (const bad of ['', null, true, [1], { id: 1 }]) expect(issueOf(() => u.parse(bad)).message).toBe('Invalid input');
+  });
+
   it('names where a nested value failed', () => {
     const s = v.object({ products: v.array(v.object({ id: v.id(), qty: v.number().min(1) })) });
     const issue = issueOf(() => s.parse({ products: [{ id: 1, qty: 1 }, { id: 2, qty: 0 }] }));

@@ -30,6 +30,15 @@ export abstract class Schema<T> {
   /** What this schema accepts, as JSON Schema (docs/openapi.json is generated from it). */
   abstract describe(): JsonSchema;
 
+  /**
+   * True when parse would surely throw an Issue for this value, known without trying: a union
+   * skips such an option instead of catching its throw (about 0.7 µs each, paid per sale line
+   * of log/sale). False means only "try parse".
+   */
+  rejects(_value: unknown): boolean {
+    return false;
+  }
+
   /** Accepts undefined (the argument was not sent). */
   optional(): Optional<T> {
     return new Optional(this);
@@ -318,6 +327,7 @@ class UnionSchema<T> extends Schema<T> {
   }
   parse(value: unknown): T {
     for (const option of this.options) {
+      if (option.rejects(value)) continue;
       try {
         return option.parse(value);
       } catch (err) {
@@ -333,6 +343,9 @@ class UnionSchema<T> extends Schema<T> {
 
 /** A product, category, page or order ID: an integer or a trimmed string of 1..200 characters, kept in the type given. */
 class IdSchema extends Schema<string | number> {
+  rejects(value: unknown): boolean {
+    return typeof value !== 'number' && typeof value !== 'string';
+  }
   parse(value: unknown): string | number {
     if (typeof value === 'number') {
       if (Number.isSafeInteger(value)) return value;
