@@ -141,7 +141,9 @@ export function createSqliteAnalytics(db: SqliteDb, known: UniqueCache): Analyti
       let touched: string[] = [];
       // One writer at a time: the oldest maxRows rows are exactly those with id <= the last one read.
       const taken = db.withSynchronous('NORMAL', () => db.write(() => {
-        const rows = db.stmt('SELECT id, deltas FROM rollup_queue ORDER BY id LIMIT ?').all(maxRows) as Array<{ id: number; deltas: string }>;
+        // The LIMIT written into the SQL (a bound one expires the statement at every rebind, so it
+        // would be prepared anew per transaction); the applier asks a handful of sizes.
+        const rows = db.stmt(`SELECT id, deltas FROM rollup_queue ORDER BY id LIMIT ${Math.max(1, Math.floor(maxRows))}`).all() as Array<{ id: number; deltas: string }>;
         if (rows.length === 0) return 0;
         known.checkForgets((db.stmt('SELECT coalesce(max(seq), 0) AS seq FROM forget_log').get() as { seq: number }).seq);
         touched = applySqliteRollups(db, queuedDeltas(rows), known);
