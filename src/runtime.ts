@@ -70,7 +70,7 @@ export async function buildRuntime(config: Config, storage: Storage, log: Logger
   const catalog = new CatalogService(storage, log);
   await catalog.loadAll();
   catalog.startTail(config.tailIntervalMs);
-  const ingest = new Ingest(storage, metrics, log, now, { maxItems: config.flushMaxRows, maxWaitMs: config.flushIntervalMs, rollupFlushMs: config.rollupFlushMs, maxPending: config.maxPendingEvents });
+  const ingest = new Ingest(storage, metrics, log, now, { maxItems: config.flushMaxRows, maxWaitMs: config.flushIntervalMs, rollupFlushMs: config.rollupFlushMs, maxPending: config.maxPendingEvents, recentImpressions: config.recentImpressions });
   await ingest.recover(); // rollup increments a crash left queued
   const partitions = await startPartitionKeeper(storage, now, log);
   await ingest.loadRecentImpressions((await storage.stores.listStores()).map((s) => s.id));

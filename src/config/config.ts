@@ -33,6 +33,8 @@ export const configSchema = z.object({
   /** Uncommitted events the write buffer may hold; beyond it log/* calls are refused (503). */
   maxPendingEvents: intIn(1, 10_000_000).default(50_000),
   rollupFlushMs: intIn(0, 60000).default(1000),
+  /** Committed impressions of the last hour the click join keeps in memory (0: only those queued for commit). */
+  recentImpressions: intIn(0, 10_000_000).default(20_000),
   /** Public-key calls per second per client IP and store (0 = no limit), and the burst allowed. */
   rateLimit: z.coerce.number().min(0).max(1_000_000).default(0),
   rateBurst: intIn(0, 10_000_000).default(0),
@@ -86,6 +88,7 @@ export const ENV_BINDINGS: Record<string, keyof Config> = {
   RELEVO_FLUSH_MAX_ROWS: 'flushMaxRows',
   RELEVO_MAX_PENDING_EVENTS: 'maxPendingEvents',
   RELEVO_ROLLUP_FLUSH_MS: 'rollupFlushMs',
+  RELEVO_RECENT_IMPRESSIONS: 'recentImpressions',
   RELEVO_TAIL_INTERVAL_MS: 'tailIntervalMs',
   RELEVO_RATE_LIMIT: 'rateLimit',
   RELEVO_RATE_BURST: 'rateBurst',

@@ -20,10 +20,11 @@ import { compactDeltas } from '../storage/rollups-shared.js';
 import { overloaded, WriteBuffer } from './write-buffer.js';
 
 /**
- * Committed impressions the click join keeps in memory, at most, and for at most an hour: a click
- * usually follows its impression within minutes; older ones are probed in storage.
+ * Committed impressions the click join keeps in memory for at most an hour (their count is
+ * RELEVO_RECENT_IMPRESSIONS): a click usually follows its impression within minutes; older ones
+ * are probed in storage.
  */
-const RECENT_IMPRESSIONS = 100_000;
+const RECENT_IMPRESSIONS = 20_000;
 const RECENT_IMPRESSION_SECONDS = 3600;
 
 export type DropReason = 'bot' | 'tracking_disabled' | 'no_visitor' | 'overloaded';
