@@ -26,7 +26,7 @@ export interface ImpressionIndexOptions {
   maxAgeSeconds: number;
   /** This process is the store's only writer: memory may settle joins without a request ID. */
   authoritative: boolean;
-  /** Misses remembered at most. */
+  /** Misses remembered at most (default: maxCommitted, as many as impressions). */
   maxMisses?: number;
   /** The newest impressions per visitor a join looks at (storage's IMPRESSION_WINDOW; smaller in tests). */
   window?: number;
@@ -51,7 +51,6 @@ interface Miss {
   mark: number;
 }
 
-const DEFAULT_MAX_MISSES = 100_000;
 /** Visitors with bounds of their own (see `trimVisitor`) kept at most, before they are folded into the global bounds. */
 const MAX_TRIMMED = 10_000;
 
@@ -193,7 +192,7 @@ export class ImpressionIndex {
     const key = missKey(storeId, query);
     this.misses.delete(key); // re-inserted as the newest
     this.misses.set(key, { since: query.since ?? -Infinity, mark });
-    if (this.misses.size > (this.options.maxMisses ?? DEFAULT_MAX_MISSES)) this.misses.delete(this.misses.keys().next().value!);
+    if (this.misses.size > (this.options.maxMisses ?? this.options.maxCommitted)) this.misses.delete(this.misses.keys().next().value!);
   }
 
   /** Committed impressions held (read by tests and /metrics). */
