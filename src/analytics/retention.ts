@@ -31,11 +31,12 @@ export interface RetentionRun {
  * another, row by row, what is left before it.
  */
 export async function runRetention(storage: Storage, days: number, now: number, stopped: () => boolean = () => false): Promise<RetentionRun> {
-  const dropped = (await storage.analytics.dropEventPartitions?.(now - days * DAY)) ?? { partitions: [], events: 0 };
+  const before = now - days * DAY;
+  const dropped = (await storage.analytics.dropEventPartitions?.(before)) ?? { partitions: [], events: 0 };
   const run: RetentionRun = { partitions: dropped.partitions, partitionEvents: dropped.events, stores: [] };
   for (const store of await storage.stores.listStores()) {
     if (stopped()) break;
-    const stats = await storage.analytics.dropRawBefore(store.id, now - days * DAY);
+    const stats = await storage.analytics.dropRawBefore(store.id, before);
     run.stores.push({ storeId: store.id, name: store.name, ...stats });
   }
   return run;

@@ -167,12 +167,12 @@ export class ImpressionIndex {
       if (exact && exact.visitor === query.visitor) return { settled: true, impression: exact };
     }
     const { queued, committed } = this.latest(storeId, query.visitor, query.product, query);
-    const own = this.trimmed.get(keyOf(storeId, query.visitor));
-    const horizon = Math.max(this.horizon, own?.horizon ?? -Infinity);
-    const evictedSeq = Math.max(this.evictedSeq, own?.evictedSeq ?? 0);
     // A queued match beats stored ones (settleJoin), and is newer than anything stored.
     if (queued && !query.requestId) return { settled: true, impression: queued.imp };
-    if (!query.requestId && this.options.authoritative && !queued) {
+    if (!query.requestId && this.options.authoritative) {
+      const own = this.trimmed.get(keyOf(storeId, query.visitor));
+      const horizon = Math.max(this.horizon, own?.horizon ?? -Infinity);
+      const evictedSeq = Math.max(this.evictedSeq, own?.evictedSeq ?? 0);
       if (committed && committed.imp.time > horizon && this.newerOfVisitor(storeId, query.visitor, committed, query.since) < (this.options.window ?? IMPRESSION_WINDOW)) return { settled: true, impression: committed.imp, singleWriter: true };
       const miss = this.misses.get(missKey(storeId, query));
       if (!committed && miss && miss.mark > evictedSeq && (query.since ?? -Infinity) >= miss.since) return { settled: true, impression: null, singleWriter: true };
@@ -195,7 +195,7 @@ export class ImpressionIndex {
     if (this.misses.size > (this.options.maxMisses ?? this.options.maxCommitted)) this.misses.delete(this.misses.keys().next().value!);
   }
 
-  /** Committed impressions held (read by tests and /metrics). */
+  /** Committed impressions held (read by the tests). */
   get size(): number {
     return this.committedList.length - this.head;
   }

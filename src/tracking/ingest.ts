@@ -24,7 +24,6 @@ import { overloaded, WriteBuffer } from './write-buffer.js';
  * RELEVO_RECENT_IMPRESSIONS): a click usually follows its impression within minutes; older ones
  * are probed in storage.
  */
-const RECENT_IMPRESSIONS = 20_000;
 const RECENT_IMPRESSION_SECONDS = 3600;
 
 export type DropReason = 'bot' | 'tracking_disabled' | 'no_visitor' | 'overloaded';
@@ -78,10 +77,10 @@ export class Ingest {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly now: () => number,
-    options: { maxItems: number; maxWaitMs: number; rollupFlushMs?: number; maxPending?: number; recentImpressions?: number },
+    options: { maxItems: number; maxWaitMs: number; rollupFlushMs?: number; maxPending?: number; recentImpressions: number },
   ) {
     // SQLite has one writer (this process), so memory may settle joins storage alone could answer.
-    this.impressionLimit = options.recentImpressions ?? RECENT_IMPRESSIONS;
+    this.impressionLimit = options.recentImpressions;
     this.impressions = new ImpressionIndex({
       maxCommitted: this.impressionLimit, maxAgeSeconds: RECENT_IMPRESSION_SECONDS, authoritative: storage.dialect === 'sqlite',
     }, now);

@@ -11,7 +11,7 @@ import { runRetention } from '../../analytics/retention.js';
 import type { Storage, TrackedEvent } from '../ports.js';
 import { openPostgres } from './index.js';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations.js';
-import { monthStart, partitionMonth } from './partitions.js';
+import { monthStart, partitionMonth, partitionName } from './partitions.js';
 import { parsePostgresUrl } from './pool.js';
 import { PG_URL, withPgClient as withClient } from '../../../test/helpers/db.js';
 
@@ -40,7 +40,7 @@ const partitionNames = (schema: string) => withClient(async (c) => {
   return rows.map((r) => r.name);
 });
 /** The partition name of a month, `plus` months from now's. */
-const monthName = (time: number, plus = 0) => `events_p${new Date(monthStart(time, plus) * 1000).toISOString().slice(0, 7).replace('-', '')}`;
+const monthName = (time: number, plus = 0) => partitionName(monthStart(time, plus));
 
 const event = (storeId: number, time: number, visitor = 'v'): TrackedEvent => ({ storeId, type: 'product', time, visitor, product: 'p1' });
 

@@ -29,6 +29,11 @@ export function monthStart(time: number, plus = 0): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + plus, 1) / 1000;
 }
 
+/** The monthly partition of the month starting at `first` (unix s): events_pYYYYMM, as events_month_partition names it. */
+export function partitionName(first: number): string {
+  return `events_p${new Date(first * 1000).toISOString().slice(0, 7).replace('-', '')}`;
+}
+
 /** A monthly partition's name (events_pYYYYMM) back to its month start, or null for another table. */
 export function partitionMonth(name: string): number | null {
   const m = /^events_p(\d{4})(\d{2})$/.exec(name);
@@ -60,7 +65,7 @@ export async function prepareEventPartitions(pool: pg.Pool, health: PostgresHeal
     for (let i = 0; i <= MONTHS_AHEAD; i++) {
       const first = monthStart(now, i);
       const { rows } = await client.query<{ made: boolean }>('SELECT events_month_partition($1) AS made', [first]);
-      if (rows[0].made) made.push(`events_p${new Date(first * 1000).toISOString().slice(0, 7).replace('-', '')}`);
+      if (rows[0].made) made.push(partitionName(first));
     }
     return made;
   });

@@ -133,7 +133,7 @@ export function createSqliteEvents(db: SqliteDb, uniques: UniqueCache): EventSto
       const byType = opts.types ? `AND +type IN (${placeholders(opts.types.length)})` : '';
       // An integer LIMIT is written into the SQL, not bound: SQLite's planner reads a bound
       // LIMIT's value, so binding it again expires the statement and every run is prepared anew
-      // (~10 µs, most of the cost when the person has no clicks). The callers pass a few constants.
+      // (most of the cost when the person has no clicks). The callers pass a few constants.
       const inline = Number.isSafeInteger(limit);
       const sql = `${SELECT_EVENTS} INDEXED BY events_visitor WHERE store_id = ? AND ${byVisitor} ${byType}
         ORDER BY time DESC, seq DESC LIMIT ${inline ? limit : '?'}`;
