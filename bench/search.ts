@@ -62,7 +62,7 @@ function core(products: Doc[], queries: string[], typos: string[], rounds: numbe
   const relevo = new SearchIndex(products.map((p) => [String(p.id), p] as const), productFields(new CatalogState()));
   const mini = buildMiniSearch(products);
   const engines = {
-    relevo: (q: string) => searchCore(relevo, q, { language: 'english' }).ranked.length,
+    relevo: (q: string) => searchCore(relevo, q, { language: 'english' }).ranked.all().length,
     mini: (q: string) => mini.search(q).length,
   };
   const qps = (run: (q: string) => number, qs: string[]) => {

@@ -25,7 +25,7 @@ for (const f of fields) if (f.name in fieldOverrides) f.weight = fieldOverrides[
 const weights = { ...DEFAULT_WEIGHTS, ...(JSON.parse(process.env.RELEVO_TUNE_RANK ?? '{}') as Partial<RankWeights>) };
 const index = new SearchIndex(products.map((p) => [String(p.id), p] as const), fields);
 console.log(`relevo index: ${Date.now() - t} ms, ${index.vocabulary.size} terms`);
-const relevo: SearchMethod = { name: 'Relevo core', search: (q, limit) => searchCore(index, q, { language: 'english', weights }).ranked.slice(0, limit).map((r) => r.key) };
+const relevo: SearchMethod = { name: 'Relevo core', search: (q, limit) => searchCore(index, q, { language: 'english', weights }).ranked.top(limit).map((r) => r.key) };
 const methods = [relevo, plainBm25(products), miniSearch(products)];
 const all: Array<Map<string, number>> = [];
 for (const m of methods) {

@@ -5,17 +5,19 @@
  */
 import { expectMap, expectNumber } from './snapshot-state.js';
 
+/** How many changed keys a lazy walk merges before they are written back into the ranking. */
+const COMPACT_AT = 64;
+
 export class DecayingCounter {
   private scores = new Map<string, { score: number; at: number }>();
   private readonly rate: number;
   /**
-   * The last ranking, kept up to date by re-placing only the keys changed since (`dirty`): every
-   * score decays by the same factor, so the order of untouched keys never changes with time
-   * (for any `now` not before the newest event time, `maxAt`). A full sort of a 20,000-product
-   * catalogue took 16-20 ms in a microbenchmark (0.36 ms re-placing 5 changed keys), and a live
-   * shop changes a few keys between two calls.
+   * The last full ranking. Every score decays by the same factor, so the order of keys not
+   * changed since (`dirty`) holds for any `now` not before the newest event time, `maxAt`: a
+   * call merges the changed keys into it instead of sorting again (a full sort of a 20,000-product
+   * catalogue took 16-20 ms in a microbenchmark, and a live shop changes a few keys between calls).
    */
-  private order: string[] | null = null;
+  private order: readonly string[] | null = null;
   private readonly dirty = new Set<string>();
   private maxAt = -Infinity;
 
@@ -57,11 +59,16 @@ export class DecayingCounter {
   }
 
   /**
-   * Keys ranked by decayed score at `now`, highest first (ties by key). Re-places the keys
-   * changed since the last call in the last ranking; sorts everything when there is none, when
-   * many keys changed, or when `now` is before an event time (scores are then not all decaying).
+   * Keys ranked by decayed score at `now`, highest first (ties by key), walked lazily. The last
+   * full ranking stays valid for the keys not changed since (`dirty`); a walk merges it, skipping
+   * the changed keys, with the changed keys sorted, so a call costs a sort of the few changed
+   * keys and a step per key walked. Every COMPACT_AT changed keys the merge is written back into
+   * a new ranking (one pass over all keys); everything is sorted afresh when there is no ranking
+   * yet, when many keys changed, or when `now` is before an event time (scores are then not all
+   * decaying alike). A walk yields each key at most once: keys added while it runs are not in it,
+   * keys deleted are skipped.
    */
-  ranked(now: number): readonly string[] {
+  ranked(now: number): Iterable<string> {
     if (now < this.maxAt) return this.sorted(now); // not an order that holds later: not kept
     if (!this.order || this.dirty.size > this.scores.size / 8) {
       this.order = this.sorted(now);
@@ -70,28 +77,40 @@ export class DecayingCounter {
     }
     if (this.dirty.size === 0) return this.order;
     const order = this.order;
-    // indexOf compares the very strings stored (a pointer check each): far cheaper than a
-    // filter through Set.has, which hashes every key.
-    for (const key of this.dirty) {
-      const at = order.indexOf(key);
-      if (at >= 0) order.splice(at, 1);
-    }
-    for (const key of this.dirty) {
+    const changed = new Set(this.dirty);
+    const fresh: Array<{ key: string; v: number }> = [];
+    for (const key of changed) {
       const s = this.scores.get(key);
-      if (!s) continue; // deleted
-      const v = this.decayed(s, now);
-      let lo = 0;
-      let hi = order.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        const m = this.decayed(this.scores.get(order[mid])!, now);
-        if (m > v || (m === v && order[mid] < key)) lo = mid + 1;
-        else hi = mid;
-      }
-      order.splice(lo, 0, key);
+      if (s) fresh.push({ key, v: this.decayed(s, now) }); // else deleted
     }
-    this.dirty.clear();
-    return order;
+    fresh.sort((a, b) => b.v - a.v || (a.key < b.key ? -1 : 1));
+    const scores = this.scores;
+    const decayed = (key: string) => this.decayed(scores.get(key)!, now);
+    const walk: Iterable<string> = {
+      *[Symbol.iterator]() {
+        let j = 0;
+        for (const key of order) {
+          if (changed.has(key) || !scores.has(key)) continue; // re-placed, or deleted since
+          if (j < fresh.length) {
+            const v = decayed(key);
+            while (j < fresh.length && (fresh[j].v > v || (fresh[j].v === v && fresh[j].key < key))) yield fresh[j++].key;
+          }
+          yield key;
+        }
+        while (j < fresh.length) yield fresh[j++].key;
+      },
+    };
+    if (changed.size >= COMPACT_AT) {
+      // Written back: a new array (a walk still running over the old one keeps its view).
+      this.order = [...walk];
+      this.dirty.clear();
+      return this.order;
+    }
+    return walk;
+  }
+
+  has(key: string): boolean {
+    return this.scores.has(key);
   }
 
   /** Every key sorted by decayed score at `now`: positions in parallel arrays, each entry read once. */

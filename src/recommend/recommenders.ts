@@ -40,6 +40,11 @@ export function* without(keys: Iterable<string>, given: ReadonlySet<string>): It
   for (const k of keys) if (!given.has(k)) yield k;
 }
 
+/** Lazily keeps only the keys of a set. */
+export function* within(keys: Iterable<string>, inside: ReadonlySet<string>): Iterable<string> {
+  for (const k of keys) if (inside.has(k)) yield k;
+}
+
 /**
  * The first `n` candidates that shaping would keep (showable, not excluded, passing the filter),
  * read lazily: an uncounted list (R shape) then costs O(limit), not O(catalog), because the
@@ -132,7 +137,7 @@ export function rankSubstituting(c: RankContext, items: readonly string[], inclu
 /** `category/popular`: best sellers of the subtree, then its newest products. */
 export function rankCategoryPopular(c: RankContext, category: string): Iterable<string> {
   const inside = productsInSubtreeSet(c.state, category);
-  return chain(c.models.popularity.ranking(c.now).filter((k) => inside.has(k)), newestProducts(c.state, c.now).filter((k) => inside.has(k)));
+  return chain(within(c.models.popularity.ranking(c.now), inside), newestProducts(c.state, c.now).filter((k) => inside.has(k)));
 }
 
 /** `category/trending`: growing products of the subtree, then its best sellers. */

@@ -6,7 +6,7 @@
 import type { Language } from './languages.js';
 import { matchPlan } from './matcher.js';
 import { planQuery, type QueryPlan } from './query-plan.js';
-import { DEFAULT_WEIGHTS, rankMatches, type RankSignals, type RankWeights, type Ranked } from './rank.js';
+import { DEFAULT_WEIGHTS, rankMatches, type RankSignals, type RankWeights, RankedMatches } from './rank.js';
 import type { SearchIndex } from './search-index.js';
 
 export interface CoreOptions {
@@ -24,7 +24,8 @@ export interface CoreOptions {
 
 export interface CoreResult {
   plan: QueryPlan;
-  ranked: Ranked[];
+  /** Every match, scored; walked best first. */
+  ranked: RankedMatches;
   noExactMatch: boolean;
 }
 
@@ -37,7 +38,7 @@ export function searchCore(index: SearchIndex, query: string, opts: CoreOptions)
     synonyms: opts.synonyms,
     maxSynonymWords: opts.maxSynonymWords,
   });
-  if (plan.clauses.length === 0) return { plan, ranked: [], noExactMatch: true };
+  if (plan.clauses.length === 0) return { plan, ranked: new RankedMatches([], new Int32Array(0), new Float64Array(0)), noExactMatch: true };
   const result = matchPlan(index, plan.clauses, { longtail: opts.longtail ?? false, nameMask: 1 });
   const ranked = rankMatches(index, plan.clauses, result, opts.signals ?? {}, opts.weights ?? DEFAULT_WEIGHTS);
   return { plan, ranked, noExactMatch: result.noExactMatch || result.relaxed };

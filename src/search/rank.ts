@@ -13,8 +13,8 @@ export interface RankSignals {
   learned?: (key: string) => number;
   /** The visitor's affinity to a product, 0..1. */
   personal?: (key: string) => number;
-  /** Store-wide popularity of a product (sales, views), 0..1. */
-  popular?: (key: string) => number;
+  /** Store-wide popularity of a product (sales, views), 0..1; by key or by its slot in the index. */
+  popular?: (key: string, slot: number) => number;
   /** Merchandising multiplier (boost > 1, bury < 1); 1 when no campaign touches it. */
   merchandising?: (key: string) => number;
 }
@@ -81,8 +81,12 @@ function proximity(sequence: string[], pairs: Array<{ left: Set<string>; right: 
   return bonus;
 }
 
-/** Orders matches best first (all of them: count and facets need the whole set anyway). */
-export function rankMatches(index: SearchIndex, clauses: Clause[], result: MatchResult, signals: RankSignals, w: RankWeights = DEFAULT_WEIGHTS): Ranked[] {
+/**
+ * Scores every match (count and facets need the whole set) and orders them lazily: a page needs
+ * the best few, and sorting thousands of matches (a one-word query in a large category) cost
+ * more than scoring them.
+ */
+export function rankMatches(index: SearchIndex, clauses: Clause[], result: MatchResult, signals: RankSignals, w: RankWeights = DEFAULT_WEIGHTS): RankedMatches {
   const required = clauses.filter((c) => !c.optional);
   const terms = required.map(clauseTerms);
   const pairs = terms.slice(1).map((t, i) => ({ left: terms[i].last, right: t.first }));
@@ -100,7 +104,9 @@ export function rankMatches(index: SearchIndex, clauses: Clause[], result: Match
   const proximityFloor = kthLargest(text, w.proximityDepth);
   const signalFloor = kthLargest(text, w.signalDepth);
   const meanClause = result.required > 0 ? best / result.required : best;
-  const out: Ranked[] = new Array(n);
+  const keys: string[] = new Array(n);
+  const slots = new Int32Array(n);
+  const scores = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const m = result.matches[i];
     let score = text[i];
@@ -110,13 +116,95 @@ export function rankMatches(index: SearchIndex, clauses: Clause[], result: Match
     // Multiplied, not added: a visitor's taste reorders comparable matches, it never lifts a weak one.
     if (text[i] >= signalFloor) {
       if (signals.personal) score *= 1 + w.personal * signals.personal(key);
-      if (signals.popular) score += best * w.popular * signals.popular(key);
+      if (signals.popular) score += best * w.popular * signals.popular(key, m.slot);
     }
     if (signals.merchandising) score *= signals.merchandising(key);
-    out[i] = { slot: m.slot, key, score: relaxed ? score + tierOf(m) * best * 10 : score };
+    keys[i] = key;
+    slots[i] = m.slot;
+    scores[i] = relaxed ? score + tierOf(m) * best * 10 : score;
   }
-  out.sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return out;
+  return new RankedMatches(keys, slots, scores);
+}
+
+/** How many matches the first step of an ordered walk sorts; each later step sorts four times more. */
+const FIRST_STEP = 32;
+
+/**
+ * Scored matches, best first by score, then by key. Walking them in order sorts step by step:
+ * the best FIRST_STEP (and their ties) by selection, then four times more each further step,
+ * so a page of the best costs a selection over all matches and a sort of a few.
+ */
+export class RankedMatches implements Iterable<Ranked> {
+  /** Every position in rank order, once all() needed it. */
+  private full: number[] | null = null;
+
+  constructor(
+    private readonly keys: readonly string[],
+    private readonly slots: Int32Array,
+    private readonly scores: Float64Array,
+  ) {}
+
+  get length(): number {
+    return this.keys.length;
+  }
+
+  /** The match at position i (positions follow the matcher's order, not the rank). */
+  at(i: number): Ranked {
+    return { slot: this.slots[i], key: this.keys[i], score: this.scores[i] };
+  }
+
+  keyAt(i: number): string {
+    return this.keys[i];
+  }
+
+  slotAt(i: number): number {
+    return this.slots[i];
+  }
+
+  /** Every match in rank order. */
+  all(): Ranked[] {
+    this.full ??= this.order(Array.from({ length: this.keys.length }, (_, i) => i));
+    return this.full.map((i) => this.at(i));
+  }
+
+  /** The best `n` in rank order. */
+  top(n: number): Ranked[] {
+    const out: Ranked[] = [];
+    if (n <= 0) return out;
+    for (const i of this.positions()) {
+      out.push(this.at(i));
+      if (out.length >= n) break;
+    }
+    return out;
+  }
+
+  /** Positions in rank order, sorted step by step as the walk goes on. */
+  *positions(): IterableIterator<number> {
+    if (this.full) return yield* this.full;
+    let rest = Array.from({ length: this.keys.length }, (_, i) => i);
+    let step = FIRST_STEP;
+    while (rest.length > step) {
+      // Everything at or above the step's floor comes before everything below it (ties too).
+      const floor = kthLargest(Float64Array.from(rest, (i) => this.scores[i]), step);
+      const head: number[] = [];
+      const tail: number[] = [];
+      for (const i of rest) (this.scores[i] >= floor ? head : tail).push(i);
+      yield* this.order(head);
+      rest = tail;
+      step *= 4;
+    }
+    yield* this.order(rest);
+  }
+
+  *[Symbol.iterator](): IterableIterator<Ranked> {
+    for (const i of this.positions()) yield this.at(i);
+  }
+
+  /** Sorts positions by score, best first, ties by key. */
+  private order(positions: number[]): number[] {
+    const { scores, keys } = this;
+    return positions.sort((a, b) => scores[b] - scores[a] || (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+  }
 }
 
 /** The k-th largest value, −Infinity when there are no more than k (all are among the k best): quickselect on a copy. */

@@ -11,7 +11,7 @@ const docs: Array<[string, Record<string, unknown>]> = [
   ['2', { id: 2, name: 'HP 250 Notebook', brand: 'HP', price: 300, colors: ['black'] }],
   ['3', { id: 3, name: 'Notebook sleeve', brand: 'Acme', price: 15.5, description: 'fits a notebook' }],
 ];
-const keys = (index: SearchIndex, q: string) => searchCore(index, q, { language: 'english' }).ranked.map((r) => r.key);
+const keys = (index: SearchIndex, q: string) => searchCore(index, q, { language: 'english' }).ranked.all().map((r) => r.key);
 
 describe('SearchIndex', () => {
   it('ranks what a name is above what it fits ("filter for notebooks")', () => {
@@ -41,7 +41,7 @@ describe('SearchIndex', () => {
     const current = new Map(all);
     current.set('m1', { id: 'm1', name: 'Notebook one', brand: 'Lenovo', price: 1 });
     const columns = new FacetColumns(index, (k) => current.get(k));
-    const ranked = searchCore(index, 'notebook', { language: 'english' }).ranked;
+    const ranked = searchCore(index, 'notebook', { language: 'english' }).ranked.all();
     const ctx = { categoryName: () => undefined };
     const expected = computeFacets(ranked.map((r) => current.get(r.key)!), ['brand', 'price', 'colors'], ctx);
     expect(columns.facets(ranked.map((r) => r.slot), ['brand', 'price', 'colors'], ctx)).toEqual(expected);

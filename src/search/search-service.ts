@@ -115,7 +115,7 @@ export class SearchService {
       typos: rules.settings.typos !== false,
       synonyms: rules.hasSynonyms ? rules.synonymsOf : undefined,
       maxSynonymWords: rules.maxSynonymWords,
-      signals: this.signals(storeId, state, rules, applied, query, req.visitor, now),
+      signals: this.signals(storeId, state, ix.products, rules, applied, query, req.visitor, now),
     });
     const predicate = makeFilter(req.filter, { categoryDescendants: (id) => state.categoryDescendants(id) });
     const excluded = new Set((req.exclude ?? []).map(String));
@@ -132,24 +132,37 @@ export class SearchService {
       pinned.push({ key, slot });
       pinSet.add(key);
     }
+    // Which matches a shopper may see: all of them for the count and the facets, in rank order
+    // only as far as the page reaches (the rest are never sorted unless a sort needs them all).
+    const ranked = core.ranked;
+    const visible = new Uint8Array(ranked.length);
+    const slots = pinned.map((p) => p.slot);
+    for (let i = 0; i < ranked.length; i++) {
+      const key = ranked.keyAt(i);
+      if (pinSet.has(key) || (needDocs && !passes(key, state.products.get(key)!))) continue;
+      visible[i] = 1;
+      slots.push(ranked.slotAt(i));
+    }
+    const offset = req.offset ?? 0;
     let matches: Array<{ key: string; slot: number }> = [];
-    for (const r of core.ranked) {
-      if (pinSet.has(r.key)) continue;
-      if (needDocs && !passes(r.key, state.products.get(r.key)!)) continue;
-      matches.push(r);
+    const wanted = req.orderby ? Infinity : offset + req.limit - pinned.length;
+    if (wanted > 0) {
+      for (const i of ranked.positions()) {
+        if (visible[i] === 0) continue;
+        matches.push({ key: ranked.keyAt(i), slot: ranked.slotAt(i) });
+        if (matches.length >= wanted) break;
+      }
     }
     if (req.orderby) {
       const sorted = sortBy(matches.map((m) => [m.key, state.products.get(m.key)!] as [string, Doc]), req.orderby, req.order ?? 'asc');
       matches = sorted.map(([key]) => ({ key, slot: ix.products.slotOf(key) }));
     }
-    const all = pinned.concat(matches);
-    const offset = req.offset ?? 0;
-    const page = all.slice(offset, offset + req.limit).map(({ key, slot }) => ({ key, slot, doc: state.products.get(key)! }));
+    const page = pinned.concat(matches).slice(offset, offset + req.limit).map(({ key, slot }) => ({ key, slot, doc: state.products.get(key)! }));
     const answer: ProductSearchAnswer = {
       keys: page.map((p) => p.key),
       result: page.map((p) => p.doc.id as Id),
-      count: all.length,
-      facets: req.facets && req.facets.length > 0 ? this.columnsOf(ix, state).facets(all.map((m) => m.slot), req.facets, { categoryName: (id) => state.categoryName(id) }) : null,
+      count: slots.length,
+      facets: req.facets && req.facets.length > 0 ? this.columnsOf(ix, state).facets(slots, req.facets, { categoryName: (id) => state.categoryName(id) }) : null,
       noExactMatch: core.noExactMatch && pinned.length === 0,
       redirect: applied.redirect,
       completed: completeQuery(req.query, page.length > 0 ? ix.products.sequenceOf(page[0].slot) : []),
@@ -160,7 +173,7 @@ export class SearchService {
   }
 
   /** Learned, personal, popularity and merchandising signals for one search. */
-  private signals(storeId: number, state: CatalogState, rules: CompiledRules, applied: AppliedRules, query: string, visitor: string | null, now: number): RankSignals {
+  private signals(storeId: number, state: CatalogState, index: SearchIndex, rules: CompiledRules, applied: AppliedRules, query: string, visitor: string | null, now: number): RankSignals {
     const models = this.models.of(storeId);
     const signals: RankSignals = {};
     const learning = models.get<SearchLearning>(SEARCH_LEARNING_MODEL);
@@ -169,9 +182,9 @@ export class SearchService {
       const history = models.get<SessionModel>(SESSION_MODEL).history([visitor], HISTORY_ITEMS);
       if (history.length > 0) signals.personal = affinity(state, history);
     }
-    const popularity = models.popularity;
-    signals.popular = (key) => {
-      const s = popularity.orders.score(key, now) + 0.1 * popularity.views.score(key, now);
+    const weight = models.popularity.slotWeigher(index, now);
+    signals.popular = (_key, slot) => {
+      const s = weight(slot);
       return s / (s + 5);
     };
     if (applied.factor) {
@@ -221,7 +234,7 @@ export class SearchService {
       keys = [...state.categories.keys()].sort((a, b) => popularity(b) - popularity(a) || (a < b ? -1 : 1));
     } else {
       const ranked = searchCore(ix.categories, text, { language: this.language(rules, language), signals: { popular: popularity } }).ranked;
-      keys = ranked.map((r) => r.key);
+      keys = ranked.all().map((r) => r.key);
     }
     return pinAndHide(keys, applied.categories, (k) => state.categories.has(k)).slice(0, limit);
   }
@@ -232,7 +245,7 @@ export class SearchService {
     const ix = this.indexesOf(state);
     const rules = rulesOf(state);
     const applied = rules.apply(normalizeQuery(text), now);
-    const ranked = searchCore(ix.pages, text, { language: this.language(rules, language) }).ranked.map((r) => r.key);
+    const ranked = searchCore(ix.pages, text, { language: this.language(rules, language) }).ranked.all().map((r) => r.key);
     const ofType = (k: string) => state.pages.has(k) && (type === undefined || state.pages.get(k)!.type === type);
     return pinAndHide(ranked, applied.pages, ofType).slice(0, limit);
   }
@@ -244,11 +257,11 @@ export class SearchService {
 
   /** Summed product popularity of each category, normalised to 0..1 (cached per call). */
   private categoryPopularity(storeId: number, state: CatalogState, now: number): (key: string) => number {
-    const popularity = this.models.of(storeId).popularity;
+    const weight = this.models.of(storeId).popularity.weigher(now);
     const totals = new Map<string, number>();
     for (const [key, doc] of state.products) {
       if (!Array.isArray(doc.categories) || doc.categories.length === 0) continue;
-      const s = popularity.orders.score(key, now) + 0.1 * popularity.views.score(key, now) + 0.01;
+      const s = weight(key) + 0.01;
       for (const c of doc.categories) totals.set(String(c), (totals.get(String(c)) ?? 0) + s);
     }
     const max = Math.max(1e-9, ...totals.values());
