@@ -46,12 +46,25 @@ describe('Popularity', () => {
   });
 
   it('ranks ordered products by orders, then the never-ordered by views, each product once', () => {
-    const { p, last } = fed(9, 20);
+    const { p, last: fedUntil } = fed(9, 20);
+    let last = fedUntil;
     const ranking = [...p.ranking(last)];
     const ordered = [...p.orders.ranked(last)];
     const viewedOnly = [...p.views.ranked(last)].filter((k) => !p.orders.has(k));
     expect(ranking).toEqual([...ordered, ...viewedOnly]);
     expect(new Set(ranking).size).toBe(ranking.length);
+    // kept right as products are viewed and first ordered after it was built
+    const random = seededRandom(4);
+    for (let i = 0; i < 300; i++) {
+      const key = `p${Math.floor(random() * 260)}`;
+      if (random() < 0.3) p.addOrder([key], last + i);
+      else p.addView(key, last + i);
+      if (i % 10 === 0) {
+        const now = last + i;
+        expect([...p.ranking(now)]).toEqual([...p.orders.ranked(now), ...[...p.views.ranked(now)].filter((k) => !p.orders.has(k))]);
+      }
+    }
+    last += 300;
     // the ranking is re-iterable, and a product newly ordered moves in
     const r = p.ranking(last + 1);
     expect([...r]).toEqual([...r]);

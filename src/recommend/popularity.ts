@@ -54,6 +54,7 @@ export class Popularity implements ModelComponent {
   /** Bumped when every normalised weight changes at once (a restore, a rebase): columns reload. */
   private epoch = 0;
   private readonly columns = new WeakMap<SlotKeys, SlotColumn>();
+  private unordered: DecayingCounter | null = null;
   private readonly orderRate = Math.LN2 / SALES_HALF_LIFE_SECONDS;
   private readonly viewRate = Math.LN2 / VIEWS_HALF_LIFE_SECONDS;
 
@@ -68,6 +69,7 @@ export class Popularity implements ModelComponent {
   restore(s: PopularityState): void {
     this.orders.restore(s.orders);
     this.views.restore(s.views);
+    this.unordered = null;
     this.normalised.clear();
     this.base = null;
     this.epoch++;
@@ -82,6 +84,7 @@ export class Popularity implements ModelComponent {
   /** One order: each distinct product counts once, whatever its quantity. */
   addOrder(productKeys: Iterable<string>, time: number): void {
     for (const key of new Set(productKeys)) {
+      if (this.unordered && !this.orders.has(key)) this.unordered.delete(key);
       this.orders.add(key, time);
       this.addNormalised(key, time, 1, 0);
     }
@@ -90,6 +93,7 @@ export class Popularity implements ModelComponent {
   /** A product view or click. */
   addView(productKey: string, time: number): void {
     this.views.add(productKey, time);
+    if (this.unordered && !this.orders.has(productKey)) this.unordered.add(productKey, time);
     this.addNormalised(productKey, time, 0, 1);
   }
 
@@ -168,15 +172,30 @@ export class Popularity implements ModelComponent {
    * the callers need the first few dozen not yet seen, not an array of the whole catalogue.
    */
   ranking(now: number): Iterable<string> {
-    const { orders, views } = this;
-    const orderRanking = orders.ranked(now);
-    const viewRanking = views.ranked(now);
+    const orderRanking = this.orders.ranked(now);
+    const viewRanking = this.unorderedViews().ranked(now);
     return {
       *[Symbol.iterator]() {
         yield* orderRanking;
-        for (const key of viewRanking) if (!orders.has(key)) yield key;
+        yield* viewRanking;
       },
     };
+  }
+
+  /**
+   * The view counts of the products never ordered, kept beside `views` once asked for: walking
+   * all views and skipping the ordered products went through most of the catalogue in a shop
+   * where most products sell (4 % of a mixed load's CPU).
+   */
+  private unorderedViews(): DecayingCounter {
+    if (!this.unordered) {
+      const { scores, maxAt } = this.views.snapshot();
+      const kept = new Map<string, { score: number; at: number }>();
+      for (const [key, e] of scores) if (!this.orders.has(key)) kept.set(key, { score: e.score, at: e.at });
+      this.unordered = new DecayingCounter(VIEWS_HALF_LIFE_SECONDS);
+      this.unordered.restore({ scores: kept, maxAt });
+    }
+    return this.unordered;
   }
 
   private addNormalised(key: string, t: number, orderWeight: number, viewWeight: number): void {

@@ -20,7 +20,7 @@ const event = (visitor: string, product: string, time: number, type: StoredEvent
  * snapshot: a field added to a model without it would silently start empty after a restore.
  */
 const TRANSIENT: Record<string, string[]> = {
-  Popularity: ['normalised', 'base', 'changes', 'changeCount', 'epoch', 'columns', 'orderRate', 'viewRate'], // derived from the counters, rebuilt on restore
+  Popularity: ['normalised', 'base', 'changes', 'changeCount', 'epoch', 'columns', 'unordered', 'orderRate', 'viewRate'], // derived from the counters, rebuilt on restore
   SessionModel: ['limits', 'params', 'graphs', 'scratch', 'listed', 'pairScratch'],
   CoView: ['maxTrails'],
   CoPurchase: [],

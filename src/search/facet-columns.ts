@@ -64,6 +64,29 @@ export class FacetColumns {
     return out;
   }
 
+  /**
+   * A weight per slot from weights of `attribute`'s values (keyed as facets key them: categories
+   * as text), read from the column instead of the document: for a document whose value is a
+   * scalar (`shape` 'scalar') or a list, the highest of its values' weights (`shape` 'list');
+   * 0 otherwise. For ranking signals that weigh every match by an attribute.
+   */
+  weigher(attribute: string, weights: ReadonlyMap<Scalar, number>, shape: 'scalar' | 'list'): (slot: number) => number {
+    const c = this.column(attribute);
+    const byId = new Float64Array(c.values.length);
+    for (const [value, w] of weights) {
+      const id = c.keys.get(value);
+      if (id !== undefined) byId[id] = w;
+    }
+    const { ids, lists } = c;
+    if (shape === 'scalar') return (slot) => (ids[slot] >= 0 ? byId[ids[slot]] : 0);
+    return (slot) => {
+      if (ids[slot] !== LIST) return 0;
+      let best = 0;
+      for (const id of lists.get(slot)!) if (byId[id] > best) best = byId[id];
+      return best;
+    };
+  }
+
   private column(attribute: string): Column {
     let c = this.columns.get(attribute);
     if (!c) this.columns.set(attribute, (c = { built: 0, ids: new Int32Array(0), lists: new Map(), values: [], keys: new Map() }));

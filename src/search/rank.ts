@@ -11,8 +11,8 @@ import type { SearchIndex } from './search-index.js';
 export interface RankSignals {
   /** Learned boost of a product for this query, 0..1 (clicks and sales on its results). */
   learned?: (key: string) => number;
-  /** The visitor's affinity to a product, 0..1. */
-  personal?: (key: string) => number;
+  /** The visitor's affinity to a product, 0..1; by key or by its slot in the index. */
+  personal?: (key: string, slot: number) => number;
   /** Store-wide popularity of a product (sales, views), 0..1; by key or by its slot in the index. */
   popular?: (key: string, slot: number) => number;
   /** Merchandising multiplier (boost > 1, bury < 1); 1 when no campaign touches it. */
@@ -115,7 +115,7 @@ export function rankMatches(index: SearchIndex, clauses: Clause[], result: Match
     if (signals.learned) score += best * w.learned * signals.learned(key);
     // Multiplied, not added: a visitor's taste reorders comparable matches, it never lifts a weak one.
     if (text[i] >= signalFloor) {
-      if (signals.personal) score *= 1 + w.personal * signals.personal(key);
+      if (signals.personal) score *= 1 + w.personal * signals.personal(key, m.slot);
       if (signals.popular) score += best * w.popular * signals.popular(key, m.slot);
     }
     if (signals.merchandising) score *= signals.merchandising(key);
@@ -181,19 +181,28 @@ export class RankedMatches implements Iterable<Ranked> {
   /** Positions in rank order, sorted step by step as the walk goes on. */
   *positions(): IterableIterator<number> {
     if (this.full) return yield* this.full;
-    let rest = Array.from({ length: this.keys.length }, (_, i) => i);
+    const { scores } = this;
+    let rest: number[] | null = null; // null: every position
     let step = FIRST_STEP;
-    while (rest.length > step) {
+    for (;;) {
+      const size = rest ? rest.length : scores.length;
+      if (size <= step) return yield* this.order(rest ?? Array.from({ length: size }, (_, i) => i));
+      let values = scores;
+      if (rest) {
+        values = new Float64Array(size);
+        for (let k = 0; k < size; k++) values[k] = scores[rest[k]];
+      }
       // Everything at or above the step's floor comes before everything below it (ties too).
-      const floor = kthLargest(Float64Array.from(rest, (i) => this.scores[i]), step);
+      const floor = kthLargest(values, step);
       const head: number[] = [];
       const tail: number[] = [];
-      for (const i of rest) (this.scores[i] >= floor ? head : tail).push(i);
+      for (let k = 0; k < size; k++) if (values[k] >= floor) head.push(rest ? rest[k] : k);
       yield* this.order(head);
+      // The walk goes on: what is below the floor.
+      for (let k = 0; k < size; k++) if (!(values[k] >= floor)) tail.push(rest ? rest[k] : k);
       rest = tail;
       step *= 4;
     }
-    yield* this.order(rest);
   }
 
   *[Symbol.iterator](): IterableIterator<Ranked> {

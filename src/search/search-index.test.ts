@@ -46,4 +46,30 @@ describe('SearchIndex', () => {
     const expected = computeFacets(ranked.map((r) => current.get(r.key)!), ['brand', 'price', 'colors'], ctx);
     expect(columns.facets(ranked.map((r) => r.slot), ['brand', 'price', 'colors'], ctx)).toEqual(expected);
   });
+
+  it('weighs slots from their column as a document read would: scalar brands, category lists', () => {
+    const brands = ['Acme', 'HP', 7, ['Acme'], undefined];
+    const cats = [[1, '2'], '1', [3, 3, 1], [], undefined, [2, { x: 1 }]];
+    const all = Array.from({ length: 60 }, (_, i) => [`d${i}`, { id: i, name: `Thing ${i}`, brand: brands[i % 5], categories: cats[i % 6] }] as [string, Record<string, unknown>]);
+    const index = new SearchIndex(all, productFields(new CatalogState()));
+    const current = new Map(all);
+    index.upsert('d3', { id: 3, name: 'Thing 3', brand: 'HP', categories: ['3'] });
+    current.set('d3', { id: 3, name: 'Thing 3', brand: 'HP', categories: ['3'] });
+    const columns = new FacetColumns(index, (k) => current.get(k));
+    const brandW = new Map<string | number | boolean, number>([['Acme', 0.5], ['HP', 0.25]]);
+    const catW = new Map<string | number | boolean, number>([['1', 0.3], ['2', 0.9], ['3', 0.1]]);
+    columns.weigher('brand', brandW, 'scalar');
+    columns.weigher('categories', catW, 'list');
+    // a document added after the columns were built
+    current.set('d99', { id: 99, name: 'Thing 99', brand: 'Acme', categories: [2] });
+    index.upsert('d99', current.get('d99')!);
+    const byBrand = columns.weigher('brand', brandW, 'scalar');
+    const byCategory = columns.weigher('categories', catW, 'list');
+    for (const [key, doc] of current) {
+      const slot = index.slotOf(key);
+      const brand = typeof doc.brand === 'string' ? brandW.get(doc.brand) ?? 0 : 0;
+      const category = Array.isArray(doc.categories) ? Math.max(0, ...doc.categories.map((c) => catW.get(String(c)) ?? 0)) : 0;
+      expect([key, byBrand(slot), byCategory(slot)]).toEqual([key, brand, category]);
+    }
+  });
 });

@@ -90,9 +90,9 @@ export class SearchService {
   }
 
   /** The facet columns of the store's current product index. */
-  private columnsOf(ix: StoreIndexes, state: CatalogState): FacetColumns {
-    let columns = this.columns.get(ix.products);
-    if (!columns) this.columns.set(ix.products, (columns = new FacetColumns(ix.products, (key) => state.products.get(key))));
+  private columnsOf(products: SearchIndex, state: CatalogState): FacetColumns {
+    let columns = this.columns.get(products);
+    if (!columns) this.columns.set(products, (columns = new FacetColumns(products, (key) => state.products.get(key))));
     return columns;
   }
 
@@ -162,7 +162,7 @@ export class SearchService {
       keys: page.map((p) => p.key),
       result: page.map((p) => p.doc.id as Id),
       count: slots.length,
-      facets: req.facets && req.facets.length > 0 ? this.columnsOf(ix, state).facets(slots, req.facets, { categoryName: (id) => state.categoryName(id) }) : null,
+      facets: req.facets && req.facets.length > 0 ? this.columnsOf(ix.products, state).facets(slots, req.facets, { categoryName: (id) => state.categoryName(id) }) : null,
       noExactMatch: core.noExactMatch && pinned.length === 0,
       redirect: applied.redirect,
       completed: completeQuery(req.query, page.length > 0 ? ix.products.sequenceOf(page[0].slot) : []),
@@ -180,7 +180,7 @@ export class SearchService {
     if (rules.settings.learning !== false && learning.knows(query)) signals.learned = (key) => learning.boost(query, key, now);
     if (rules.settings.personalization !== false && visitor) {
       const history = models.get<SessionModel>(SESSION_MODEL).history([visitor], HISTORY_ITEMS);
-      if (history.length > 0) signals.personal = affinity(state, history);
+      if (history.length > 0) signals.personal = affinity(state, history, this.columnsOf(index, state));
     }
     const weight = models.popularity.slotWeigher(index, now);
     signals.popular = (_key, slot) => {
@@ -297,8 +297,11 @@ export function completeQuery(query: string, sequence: string[]): string {
   return [...words.slice(0, -1), completion].join(' ');
 }
 
-/** A visitor's affinity to products from their recent items: shared brand, shared categories. */
-function affinity(state: CatalogState, history: string[]): (key: string) => number {
+/**
+ * A visitor's affinity to products from their recent items: shared brand, shared categories.
+ * Read per match from the index's brand and category columns, not from each document.
+ */
+function affinity(state: CatalogState, history: string[], columns: FacetColumns): (key: string, slot: number) => number {
   const brands = new Map<string, number>();
   const categories = new Map<string, number>();
   history.forEach((key, i) => {
@@ -312,12 +315,7 @@ function affinity(state: CatalogState, history: string[]): (key: string) => numb
   const topCategory = Math.max(1e-9, ...categories.values());
   // A brand says more about a shopper's taste than a category they browsed.
   const brandShare = categories.size === 0 ? 1 : brands.size === 0 ? 0 : 0.6;
-  return (key) => {
-    const doc = state.products.get(key);
-    if (!doc) return 0;
-    const b = typeof doc.brand === 'string' ? brands.get(doc.brand) ?? 0 : 0;
-    let c = 0;
-    if (Array.isArray(doc.categories)) for (const id of doc.categories) c = Math.max(c, categories.get(String(id)) ?? 0);
-    return Math.min(1, (brandShare * b) / topBrand + ((1 - brandShare) * c) / topCategory);
-  };
+  const brandOf = columns.weigher('brand', brands, 'scalar');
+  const categoryOf = columns.weigher('categories', categories, 'list');
+  return (_key, slot) => Math.min(1, (brandShare * brandOf(slot)) / topBrand + ((1 - brandShare) * categoryOf(slot)) / topCategory);
 }
