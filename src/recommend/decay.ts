@@ -101,10 +101,30 @@ export class DecayingCounter {
       },
     };
     if (changed.size >= COMPACT_AT) {
-      // Written back: a new array (a walk still running over the old one keeps its view).
-      this.order = [...walk];
+      // Written back into a new array (a walk still running over the old one keeps its view):
+      // the unchanged keys in their order (deleted ones are among the changed), each changed
+      // key placed by a binary search over them, so only the search decays scores.
+      const kept = order.filter((key) => !changed.has(key));
+      const merged: string[] = new Array(kept.length + fresh.length);
+      let from = 0;
+      let n = 0;
+      for (const f of fresh) {
+        let lo = from;
+        let hi = kept.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          const m = decayed(kept[mid]);
+          if (m > f.v || (m === f.v && kept[mid] < f.key)) lo = mid + 1;
+          else hi = mid;
+        }
+        while (from < lo) merged[n++] = kept[from++];
+        merged[n++] = f.key;
+      }
+      while (from < kept.length) merged[n++] = kept[from++];
+      merged.length = n;
+      this.order = merged;
       this.dirty.clear();
-      return this.order;
+      return merged;
     }
     return walk;
   }
