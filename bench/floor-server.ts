@@ -9,7 +9,10 @@
  * - `recommend`: `visitor/complementary`; answers 20 product IDs looked up in a fixed table (no
  *   model) with a request_id, and queues the impression row for the next commit without waiting,
  *   as Relevo does.
- * Usage: `floor-server.js click|sale|recommend <database URL>`; prints {"port":N}.
+ * - `mixed`: the load bench's mix by path: `log/click` and `log/product` as `click`, `log/sale`
+ *   as `sale`, `visitor/complementary` and `search/search` as `recommend` (a search answers a
+ *   fixed list of 20 as well: no index, no ranking).
+ * Usage: `floor-server.js click|sale|recommend|mixed <database URL>`; prints {"port":N}.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import { openStorage } from '../src/storage/open.js';
@@ -23,17 +26,28 @@ const RESULTS = 20;
 /** Distinct answers the `recommend` floor cycles through (by visitor). */
 const LISTS = 1000;
 
+type Mode = 'click' | 'sale' | 'recommend';
 const mode = process.argv[2];
-if (mode !== 'click' && mode !== 'sale' && mode !== 'recommend') throw new Error(`floor-server: mode must be click, sale or recommend, not ${mode}`);
+if (mode !== 'click' && mode !== 'sale' && mode !== 'recommend' && mode !== 'mixed') throw new Error(`floor-server: mode must be click, sale, recommend or mixed, not ${mode}`);
+/** The mixed mode's floor for each path. */
+const MIXED: Record<string, Mode> = {
+  '/v2/log/click': 'click',
+  '/v2/log/product': 'click',
+  '/v2/log/sale': 'sale',
+  '/v2/recommendations/visitor/complementary': 'recommend',
+  '/v2/search/search': 'recommend',
+};
 const storage = await openStorage(process.argv[3]);
-// Each mode queues one kind of record: clicks are events, recommendations impressions.
+// Clicks and sales queue events, recommendations impressions.
 const buffer = new WriteBuffer<TrackedEvent[] | ImpressionRecord, void>({
   maxItems: 1000,
   maxWaitMs: 0,
   write: async (items) => {
-    const batch: EventBatch = mode !== 'recommend'
-      ? { events: (items as TrackedEvent[][]).flat(), impressions: [], sales: [] }
-      : { events: [], impressions: items as ImpressionRecord[], sales: [] };
+    const batch: EventBatch = {
+      events: items.filter((i): i is TrackedEvent[] => Array.isArray(i)).flat(),
+      impressions: items.filter((i): i is ImpressionRecord => !Array.isArray(i)),
+      sales: [],
+    };
     await storage.events.commitBatch(batch);
     return items.map(() => undefined);
   },
@@ -44,7 +58,8 @@ function answer(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(body);
 }
 
-function handle(args: { visitor?: unknown; product?: unknown; products?: unknown }, res: ServerResponse): void {
+function handle(mode: Mode | undefined, args: { visitor?: unknown; product?: unknown; products?: unknown }, res: ServerResponse): void {
+  if (mode === undefined) return answer(res, 404, '{"status":"error"}');
   if (typeof args.visitor !== 'string' || !VISITOR_PATTERN.test(args.visitor)) return answer(res, 400, '{"status":"error"}');
   const time = Date.now() / 1000;
   if (mode === 'click') {
@@ -80,7 +95,7 @@ const server = createServer((req, res) => {
     } catch {
       return answer(res, 400, '{"status":"error"}');
     }
-    handle(args, res);
+    handle(mode === 'mixed' ? MIXED[(req.url ?? '').split('?')[0]] : mode, args, res);
   });
 });
 listenAndAnnounce(server);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { Section } from './foundation.js';
 import { fmt } from './lib/load.js';
-import { spawnRelevo, type Child } from './lib/processes.js';
+import { spawnFloor, spawnRelevo, type Child } from './lib/processes.js';
 import { countStoredRecords, dropPostgresSchema } from './lib/stores.js';
 import { seedRecommendationStore, type RecommendationBenchSize } from './recommendations.js';
 
@@ -45,6 +45,8 @@ interface LoadRun {
   acknowledged: Record<'click' | 'product' | 'sale', number>;
   stored: Record<'click' | 'product' | 'sale', number>;
   pids: number;
+  /** The floor server's run: nothing to count afterwards (it stores sale lines as events). */
+  floor?: boolean;
 }
 
 /** The mixed load against each configuration in turn (PostgreSQL ones only when pgUrl is given). */
@@ -53,7 +55,7 @@ export async function benchMixedLoad(pgUrl: string | null, seconds: number, conn
   const configs: LoadConfig[] = [{ label: 'SQLite, 1 process', backend: 'sqlite', workers: 1 }];
   if (pgUrl) configs.push({ label: 'PostgreSQL, 1 worker', backend: 'postgres', workers: 1 }, { label: 'PostgreSQL, 2 workers', backend: 'postgres', workers: 2 });
   else notes.push('PostgreSQL not measured: no server answered.');
-  const runs: LoadRun[] = [];
+  const runs: LoadRun[] = [await measureFloor(seconds, connections)];
   for (const config of configs) runs.push(await measure(config, pgUrl, seconds, connections));
   return { title: `mixed load: 70 % log/*, 20 % recommendations, 10 % search, ${connections} connections, ${seconds} s`, markdown: render(runs, notes, seconds, connections) };
 }
@@ -86,6 +88,27 @@ async function measure(config: LoadConfig, pgUrl: string | null, seconds: number
   } finally {
     if (server) await server.stop();
     if (config.backend === 'postgres') await dropPostgresSchema(url);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The same load against the mixed floor server (floor-server.ts): JSON parsed, log/* committed
+ * durably to SQLite (the same group commit and fsync) and answered after it, recommendations and
+ * searches answered a fixed list with their impression queued. What a closed loop at this many
+ * connections reaches on this machine when a server does no more than that.
+ */
+async function measureFloor(seconds: number, connections: number): Promise<LoadRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'relevo-load-floor-'));
+  const server = await spawnFloor('mixed', `sqlite:${join(dir, 'floor.db')}`);
+  try {
+    const base = `http://127.0.0.1:${server.port}`;
+    await mixedLoad(base, 'floor', connections, 5, 'fw');
+    const run = await mixedLoad(base, 'floor', connections, seconds, 'fr');
+    const config: LoadConfig = { label: 'floor: parse, durable SQLite commit, fixed answers', backend: 'sqlite', workers: 1 };
+    return { config, startSeconds: 0, rps: run.rps, p50: run.p50, p99: run.p99, answered: run.answered, non2xx: run.non2xx, errors: run.errors, acknowledged: run.acknowledged, stored: run.acknowledged, pids: 1, floor: true };
+  } finally {
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -183,10 +206,14 @@ function render(runs: LoadRun[], notes: string[], seconds: number, connections: 
     const lost = (['click', 'product', 'sale'] as const).reduce((n, t) => n + Math.max(0, r.acknowledged[t] - r.stored[t]), 0);
     const ack = r.acknowledged.click + r.acknowledged.product + r.acknowledged.sale;
     const stored = r.stored.click + r.stored.product + r.stored.sale;
+    if (r.floor) return `| ${r.config.label} | — | 1 | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.non2xx} | ${r.errors} | ${fmt(r.answered.recommend)} / ${fmt(r.answered.search)} | ${fmt(ack)} / — | — |`;
     return `| ${r.config.label} | ${r.startSeconds.toFixed(1)} | ${r.pids || 1} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | **${fmt(r.p99, 1)}** ${r.p99 <= 25 ? '✓' : '✗'} | ${r.non2xx} | ${r.errors} | ${fmt(r.answered.recommend)} / ${fmt(r.answered.search)} | ${fmt(ack)} / ${fmt(stored)} | **${lost}** ${lost === 0 ? '✓' : '✗'} |`;
   });
   const pg1 = runs.find((r) => r.config.backend === 'postgres' && r.config.workers === 1);
   const pg2 = runs.find((r) => r.config.backend === 'postgres' && r.config.workers === 2);
+  const floor = runs.find((r) => r.floor);
+  const sqlite = runs.find((r) => !r.floor && r.config.backend === 'sqlite');
+  const againstFloor = floor && sqlite ? [`SQLite against the floor in the same run: **${(sqlite.rps / floor.rps).toFixed(2)}** of its throughput; the floor's own p99 ${fmt(floor.p99, 1)} ms. In a closed loop the mean latency is connections / throughput (${connections} / ${fmt(floor.rps)} req/s = ${fmt((1000 * connections) / floor.rps, 1)} ms at the floor), so p99 ≤ 25 ms at ${connections} connections needs well over ${fmt((1000 * connections) / 25)} req/s.`] : [];
   const scaling = pg1 && pg2 ? [`PostgreSQL, 2 workers / 1 worker: **${(pg2.rps / pg1.rps).toFixed(2)}×** (target ≥ 1.6 where the cores allow; this run had ${availableParallelism()} cores for the load generator, the workers and PostgreSQL together).`] : [];
   return [
     `Each request is the next of a fixed cycle: 4 \`log/click\`, 2 \`log/product\`, 1 \`log/sale\` of 3 lines (70 % \`log/*\`), 2 \`recommendations/visitor/complementary\` (limit 10), 1 \`search/search\` (limit 20, queries with a typo and a brand among them). ${fmt(SIZE.products)} products and ${fmt(SIZE.visitors * SIZE.eventsPerVisitor)} events of history seeded before start-up; ${connections} keep-alive connections for ${seconds} s after a 5 s warm-up; autocannon in the bench process. "Lost" is acknowledged \`log/*\` records (warm-up included) minus what the database gained, counted after a graceful stop.`,
@@ -195,6 +222,7 @@ function render(runs: LoadRun[], notes: string[], seconds: number, connections: 
     '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |',
     ...rows,
     '',
+    ...againstFloor,
     ...scaling,
     ...notes,
   ].join('\n');

@@ -98,7 +98,7 @@ export function spawnBare(mode: 'json' | 'parse-ok'): Promise<Child> {
 }
 
 /** A floor server (see floor-server.ts) on its own database at databaseUrl. */
-export function spawnFloor(mode: 'click' | 'sale' | 'recommend', databaseUrl: string): Promise<Child> {
+export function spawnFloor(mode: 'click' | 'sale' | 'recommend' | 'mixed', databaseUrl: string): Promise<Child> {
   return spawnWithPort('dist/bench/floor-server.js', [mode, databaseUrl], {}, 60000, SERVER_NODE_FLAGS);
 }
 
