@@ -141,6 +141,29 @@ export function describeSearch(backend: string, databaseUrl: () => string | unde
         expect(beyond).toMatchObject({ result: [], count: 5 });
       });
 
+      it('pages through hundreds of matches, ties and popularity among them, as slices of one ordered list', async () => {
+        // 300 products tied on text for "cable" (more than the first sorting steps of a ranking)
+        const cables = Array.from({ length: 300 }, (_, i) => makeProduct({ id: 100 + i, name: `Cable ${i % 7 === 0 ? 'USB' : 'HDMI'}`, brand: ['Acme', 'Belkin', 'Anker'][i % 3], price: (i * 37) % 200, categories: [10 + 10 * (i % 4)] }));
+        expect((await t.call('product/add', { products: cables }, { priv: true })).status).toBe(200);
+        for (const id of [250, 120, 399, 120]) await t.call('log/product', { product: id, visitor: 'pop' });
+        await t.call('log/sale', { sale: 'p1', visitor: 'pop', products: [{ id: 333, price: 10, quantity: 1 }] });
+        for (const args of [{}, { filter: 'price > 50' }, { visitor: 'pop' }]) {
+          const full = await search({ query: 'cable', limit: 1000, facets: ['brand'], ...args });
+          expect(full.count).toBe(full.result.length);
+          expect(full.count).toBeGreaterThan(100);
+          const paged: number[] = [];
+          for (let offset = 0; offset < full.count; offset += 37) {
+            const page = await search({ query: 'cable', limit: 37, offset, facets: ['brand'], ...args });
+            expect([page.count, page.facets]).toEqual([full.count, full.facets]);
+            paged.push(...page.result);
+          }
+          expect(paged).toEqual(full.result);
+        }
+        const top = await ids('cable', { limit: 3 });
+        expect(top[0]).toBe(333); // the one sold, then the most viewed
+        expect(top[1]).toBe(120);
+      });
+
       it('applies exclude and attributes', async () => {
         const body = await search({ query: 'speaker', exclude: [2], attributes: ['name', 'price'] });
         expect(body.result).not.toContain(2);

@@ -27,6 +27,7 @@ describe('RankedMatches', () => {
         expect([...ranked.positions()]).toEqual(expected);
         expect(ranked.top(n).map((r) => r.slot)).toEqual(expected.slice(0, n));
         expect(ranked.all().map((r) => r.slot)).toEqual(expected);
+        expect(new RankedMatches(keys, Int32Array.from(raw, (_, i) => i), scores).allPositions()).toEqual(expected);
         expect([...ranked].map((r) => r.key)).toEqual(expected.map((i) => keys[i])); // after all(): the same walk
       }),
       { numRuns: 300 },

@@ -163,8 +163,13 @@ export class RankedMatches implements Iterable<Ranked> {
 
   /** Every match in rank order. */
   all(): Ranked[] {
+    return this.allPositions().map((i) => this.at(i));
+  }
+
+  /** Every position in rank order, sorted at once (for a caller that needs them all). */
+  allPositions(): readonly number[] {
     this.full ??= this.order(Array.from({ length: this.keys.length }, (_, i) => i));
-    return this.full.map((i) => this.at(i));
+    return this.full;
   }
 
   /** The best `n` in rank order. */

@@ -147,7 +147,7 @@ export class SearchService {
     let matches: Array<{ key: string; slot: number }> = [];
     const wanted = req.orderby ? Infinity : offset + req.limit - pinned.length;
     if (wanted > 0) {
-      for (const i of ranked.positions()) {
+      for (const i of req.orderby ? ranked.allPositions() : ranked.positions()) {
         if (visible[i] === 0) continue;
         matches.push({ key: ranked.keyAt(i), slot: ranked.slotAt(i) });
         if (matches.length >= wanted) break;
