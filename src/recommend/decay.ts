@@ -21,7 +21,7 @@ export class DecayingCounter {
   private readonly dirty = new Set<string>();
   private maxAt = -Infinity;
 
-  constructor(halfLifeSeconds: number) {
+  constructor(private readonly halfLifeSeconds: number) {
     this.rate = Math.LN2 / halfLifeSeconds;
   }
 
@@ -85,48 +85,53 @@ export class DecayingCounter {
     }
     fresh.sort((a, b) => b.v - a.v || (a.key < b.key ? -1 : 1));
     const scores = this.scores;
-    const decayed = (key: string) => this.decayed(scores.get(key)!, now);
-    const walk: Iterable<string> = {
-      *[Symbol.iterator]() {
-        let j = 0;
-        for (const key of order) {
-          if (changed.has(key) || !scores.has(key)) continue; // re-placed, or deleted since
-          if (j < fresh.length) {
-            const v = decayed(key);
-            while (j < fresh.length && (fresh[j].v > v || (fresh[j].v === v && fresh[j].key < key))) yield fresh[j++].key;
-          }
-          yield key;
-        }
-        while (j < fresh.length) yield fresh[j++].key;
-      },
+    /** Whether the changed key `f` ranks before the unchanged `key` at `now`. */
+    const before = (f: { key: string; v: number }, key: string) => {
+      const v = this.decayed(scores.get(key)!, now);
+      return f.v > v || (f.v === v && f.key < key);
     };
     if (changed.size >= COMPACT_AT) {
       // Written back into a new array (a walk still running over the old one keeps its view):
       // the unchanged keys in their order (deleted ones are among the changed), each changed
       // key placed by a binary search over them, so only the search decays scores.
       const kept = order.filter((key) => !changed.has(key));
-      const merged: string[] = new Array(kept.length + fresh.length);
+      const merged: string[] = [];
       let from = 0;
-      let n = 0;
       for (const f of fresh) {
         let lo = from;
         let hi = kept.length;
         while (lo < hi) {
           const mid = (lo + hi) >> 1;
-          const m = decayed(kept[mid]);
-          if (m > f.v || (m === f.v && kept[mid] < f.key)) lo = mid + 1;
-          else hi = mid;
+          if (before(f, kept[mid])) hi = mid;
+          else lo = mid + 1;
         }
-        while (from < lo) merged[n++] = kept[from++];
-        merged[n++] = f.key;
+        while (from < lo) merged.push(kept[from++]);
+        merged.push(f.key);
       }
-      while (from < kept.length) merged[n++] = kept[from++];
-      merged.length = n;
+      while (from < kept.length) merged.push(kept[from++]);
       this.order = merged;
       this.dirty.clear();
       return merged;
     }
-    return walk;
+    return {
+      *[Symbol.iterator]() {
+        let j = 0;
+        for (const key of order) {
+          if (changed.has(key) || !scores.has(key)) continue; // re-placed, or deleted since
+          while (j < fresh.length && before(fresh[j], key)) yield fresh[j++].key;
+          yield key;
+        }
+        while (j < fresh.length) yield fresh[j++].key;
+      },
+    };
+  }
+
+  /** A counter of the keys `keep` accepts, with their counts (copies: the two then count apart). */
+  subset(keep: (key: string) => boolean): DecayingCounter {
+    const out = new DecayingCounter(this.halfLifeSeconds);
+    for (const [key, e] of this.scores) if (keep(key)) out.scores.set(key, { score: e.score, at: e.at });
+    out.maxAt = this.maxAt;
+    return out;
   }
 
   has(key: string): boolean {

@@ -73,8 +73,9 @@ export class Popularity implements ModelComponent {
     this.normalised.clear();
     this.base = null;
     this.epoch++;
-    for (const [key, e] of s.orders.scores) this.addNormalised(key, e.at, e.score, 0);
-    for (const [key, e] of s.views.scores) this.addNormalised(key, e.at, 0, e.score);
+    // Every column reloads (the epoch moved): the change log need not hear of these.
+    for (const [key, e] of s.orders.scores) this.weigh(key, e.at, e.score, 0);
+    for (const [key, e] of s.views.scores) this.weigh(key, e.at, 0, e.score);
   }
 
   applyOrder(o: OrderSignal): void {
@@ -105,8 +106,7 @@ export class Popularity implements ModelComponent {
    */
   weigher(now: number): (key: string) => number {
     if (this.base === null) return () => 0;
-    const orderFactor = Math.exp(-this.orderRate * (now - this.base));
-    const viewFactor = 0.1 * Math.exp(-this.viewRate * (now - this.base));
+    const { orderFactor, viewFactor } = this.factors(this.base, now);
     const normalised = this.normalised;
     return (key) => {
       const e = normalised.get(key);
@@ -117,15 +117,12 @@ export class Popularity implements ModelComponent {
   /**
    * `weigher` by the slots of a search index: the weights mirrored into two arrays per index and
    * brought up to date from the change log on each call, so a search reads two array cells per
-   * match instead of a map entry (a map lookup per match was a fifth of a search's CPU on a
-   * 5,000-product catalogue, in a profile of search under load). Exactly `weigher`'s values.
+   * match instead of a map entry per match. Exactly `weigher`'s values.
    */
   slotWeigher(index: SlotKeys, now: number): (slot: number) => number {
     if (this.base === null) return () => 0;
-    const c = this.column(index);
-    const orderFactor = Math.exp(-this.orderRate * (now - this.base));
-    const viewFactor = 0.1 * Math.exp(-this.viewRate * (now - this.base));
-    const { orders, views } = c;
+    const { orders, views } = this.column(index);
+    const { orderFactor, viewFactor } = this.factors(this.base, now);
     return (slot) => (slot < orders.length ? orders[slot] * orderFactor + views[slot] * viewFactor : 0);
   }
 
@@ -161,6 +158,11 @@ export class Popularity implements ModelComponent {
     return c;
   }
 
+  /** What a normalised entry's order and view weights are multiplied by at `now` (views count a tenth). */
+  private factors(base: number, now: number): { orderFactor: number; viewFactor: number } {
+    return { orderFactor: Math.exp(-this.orderRate * (now - base)), viewFactor: 0.1 * Math.exp(-this.viewRate * (now - base)) };
+  }
+
   private fillSlot(c: SlotColumn, slot: number, key: string): void {
     const e = this.normalised.get(key);
     c.orders[slot] = e ? e.orders : 0;
@@ -185,29 +187,28 @@ export class Popularity implements ModelComponent {
   /**
    * The view counts of the products never ordered, kept beside `views` once asked for: walking
    * all views and skipping the ordered products went through most of the catalogue in a shop
-   * where most products sell (4 % of a mixed load's CPU).
+   * where most products sell.
    */
   private unorderedViews(): DecayingCounter {
-    if (!this.unordered) {
-      const { scores, maxAt } = this.views.snapshot();
-      const kept = new Map<string, { score: number; at: number }>();
-      for (const [key, e] of scores) if (!this.orders.has(key)) kept.set(key, { score: e.score, at: e.at });
-      this.unordered = new DecayingCounter(VIEWS_HALF_LIFE_SECONDS);
-      this.unordered.restore({ scores: kept, maxAt });
-    }
+    this.unordered ??= this.views.subset((key) => !this.orders.has(key));
     return this.unordered;
   }
 
   private addNormalised(key: string, t: number, orderWeight: number, viewWeight: number): void {
+    this.weigh(key, t, orderWeight, viewWeight);
+    this.changes.push(key);
+    this.changeCount++;
+    if (this.changes.length > 2 * CHANGE_LOG) this.changes = this.changes.slice(-CHANGE_LOG);
+  }
+
+  /** Adds weights to a key's normalised entry (rebasing first when its exponent would grow too large). */
+  private weigh(key: string, t: number, orderWeight: number, viewWeight: number): void {
     if (this.base === null) this.base = t;
     else if (this.viewRate * (t - this.base) > MAX_EXPONENT) this.rebase(t);
     let e = this.normalised.get(key);
     if (!e) this.normalised.set(key, (e = { orders: 0, views: 0 }));
     if (orderWeight !== 0) e.orders += orderWeight * Math.exp(this.orderRate * (t - this.base));
     if (viewWeight !== 0) e.views += viewWeight * Math.exp(this.viewRate * (t - this.base));
-    this.changes.push(key);
-    this.changeCount++;
-    if (this.changes.length > 2 * CHANGE_LOG) this.changes = this.changes.slice(-CHANGE_LOG);
   }
 
   /** Moves the base time forward, rescaling every entry (once in years of a shop's life). */
