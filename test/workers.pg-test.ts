@@ -25,6 +25,9 @@ function call(port: number, endpoint: string, args: Record<string, unknown>, opt
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), headers: new Headers(res.headers as Record<string, string>) }));
     });
     req.on('error', reject);
+    // A connection the primary handed to a worker as it was killed is never answered: give up
+    // on it (the replacement loop below retries) instead of waiting out the test's timeout.
+    req.setTimeout(5000, () => req.destroy(new Error(`no answer to ${endpoint} within 5 s`)));
     req.end(body);
   });
 }
